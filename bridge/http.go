@@ -1,0 +1,54 @@
+package bridge
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// WebhookHandler returns the handler of the LAN-facing webhook listener.
+func (b *Bridge) WebhookHandler() http.Handler {
+	e := newEcho()
+	e.POST("/api/webhook/:id", b.handleWebhook)
+	e.PUT("/api/webhook/:id", b.handleWebhook)
+	return e
+}
+
+// AdminHandler returns the handler of the admin API.
+func (b *Bridge) AdminHandler() http.Handler {
+	e := newEcho()
+	e.POST("/api/webhooks", b.handleCreateWebhook)
+	e.GET("/api/webhooks", b.handleListWebhooks)
+	e.GET("/api/devices", b.handleListDevices)
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	return e
+}
+
+func newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler
+	return e
+}
+
+// errorHandler answers routing errors (404, 405) with a short JSON body that does not
+// repeat the request path, which may hold a webhook id.
+func errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := http.StatusInternalServerError
+	msg := "internal error"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		status = he.Code
+		msg = http.StatusText(status)
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, errorBody{msg})
+}

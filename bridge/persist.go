@@ -1,0 +1,104 @@
+package bridge
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/wican-bridge/wican-bridge/store"
+)
+
+// How soon changes reach the state file. Webhooks and bindings must survive a crash, so
+// they are saved quickly. Values change with every post and are only a head start after
+// a restart, since adapters keep posting, so they are saved less often.
+const (
+	structureSaveDelay = time.Second
+	valuesSaveDelay    = 30 * time.Second
+)
+
+// snapshot copies the persisted part of every adapter.
+func (b *Bridge) snapshot() *store.State {
+	list := b.list()
+	st := &store.State{Webhooks: make([]*store.Webhook, 0, len(list))}
+	for _, a := range list {
+		st.Webhooks = append(st.Webhooks, a.snapshot())
+	}
+	return st
+}
+
+func (a *adapter) snapshot() *store.Webhook {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h := *a.hook
+	h.Meta = maps.Clone(a.hook.Meta)
+	h.Values = make(map[string]store.Value, len(a.params))
+	for name, p := range a.params {
+		h.Values[name] = store.Value{Num: p.value.Num, Text: p.value.Text, Kind: p.value.Kind}
+	}
+	h.Removed = h.Removed[:0:0]
+	for key := range a.removed {
+		h.Removed = append(h.Removed, key)
+	}
+	return &h
+}
+
+// Save writes the state file now.
+func (b *Bridge) Save() error {
+	b.structureDirty.Store(false)
+	b.valuesDirty.Store(false)
+	return store.Save(b.opts.DataDir, b.snapshot())
+}
+
+// runSaver saves changes in the background until ctx ends, then saves once more.
+func (b *Bridge) runSaver(ctx context.Context) {
+	tick := time.NewTicker(structureSaveDelay)
+	defer tick.Stop()
+	lastValues := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := b.Save(); err != nil {
+				b.log.Error("saving state at shutdown failed", "err", err)
+			}
+			return
+		case now := <-tick.C:
+			due := b.structureDirty.Load() ||
+				(b.valuesDirty.Load() && now.Sub(lastValues) >= valuesSaveDelay)
+			if !due {
+				continue
+			}
+			lastValues = now
+			if err := b.Save(); err != nil {
+				b.log.Error("saving state failed, will retry", "dir", b.opts.DataDir, "err", err)
+				b.structureDirty.Store(true)
+			}
+		}
+	}
+}
+
+// runOnlineCheck marks silent adapters offline until ctx ends.
+func (b *Bridge) runOnlineCheck(ctx context.Context) {
+	period := min(time.Second, b.opts.MinOffline/4)
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			b.CheckOnline(now)
+		}
+	}
+}
+
+// Run runs the bridge's background work until ctx ends: marking silent adapters offline
+// and saving state.
+func (b *Bridge) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		b.runOnlineCheck(ctx)
+		close(done)
+	}()
+	b.runSaver(ctx)
+	<-done
+}

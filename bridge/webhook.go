@@ -1,0 +1,104 @@
+package bridge
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wican-bridge/wican-bridge/payload"
+	"github.com/wican-bridge/wican-bridge/publish"
+)
+
+// MaxBody is the largest webhook body accepted. A full WiCAN Pro post is about 4 KiB.
+const MaxBody = 256 << 10
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+var okBody = []byte(`{"status":"ok"}` + "\n")
+
+// handleWebhook receives one adapter post. It answers 200 as soon as the post is merged;
+// publishing to MQTT happens afterwards, so a slow broker never delays the adapter.
+// Error answers are short and name no webhook id, because the adapter shows them to its
+// user.
+func (b *Bridge) handleWebhook(c echo.Context) error {
+	id := c.Param("id")
+	a := b.lookup(id)
+	if a == nil {
+		b.stats.reject(reasonUnknownWebhook)
+		return c.JSON(http.StatusNotFound, errorBody{"unknown webhook: create one in the bridge and copy its URL"})
+	}
+	req := c.Request()
+	if enc := req.Header.Get("Content-Encoding"); enc != "" && enc != "identity" {
+		return b.rejectPost(c, a, http.StatusUnsupportedMediaType, reasonEncoding,
+			"content encoding "+quoteShort(enc)+" is not supported: send plain JSON")
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return b.rejectPost(c, a, http.StatusRequestEntityTooLarge, reasonTooLarge,
+				"body is larger than 256 KiB")
+		}
+		return b.rejectPost(c, a, http.StatusBadRequest, reasonRead, "body could not be read")
+	}
+	post, err := payload.Decode(body)
+	if err != nil {
+		return b.rejectPost(c, a, http.StatusBadRequest, reasonInvalid, err.Error())
+	}
+
+	start := time.Now()
+	msgs, err := a.apply(b.topics, post, start, remoteIP(req), nil)
+	if err != nil {
+		b.stats.reject(reasonIdentity)
+		b.log.Warn("post rejected: device_id differs from the bound adapter",
+			"device", post.DeviceID, "bound", a.label(), "webhook", redact(id))
+		return c.JSON(http.StatusForbidden, errorBody{err.Error()})
+	}
+	b.afterPost(a, post, msgs)
+	return c.JSONBlob(http.StatusOK, okBody)
+}
+
+func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
+	b.out.Send(msgs...)
+	b.stats.accepted.Add(1)
+	b.valuesDirty.Store(true)
+	if post.DeviceID != "" || len(post.Meta) > 0 || post.Firmware != "" {
+		b.structureDirty.Store(true)
+	}
+	if post.Skipped > 0 {
+		b.log.Warn("post had values that are not numbers, strings or booleans; they were skipped",
+			"device", a.label(), "skipped", post.Skipped)
+	}
+}
+
+func (b *Bridge) rejectPost(c echo.Context, a *adapter, status int, reason, msg string) error {
+	b.stats.reject(reason)
+	a.mu.Lock()
+	a.rejected++
+	a.mu.Unlock()
+	b.log.Warn("post rejected", "device", a.label(), "status", status, "reason", msg)
+	return c.JSON(status, errorBody{msg})
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+func quoteShort(s string) string {
+	if len(s) > 20 {
+		s = s[:20]
+	}
+	return strconv.Quote(s)
+}

@@ -1,0 +1,62 @@
+// Package broker runs the embedded MQTT broker, used when no broker is configured.
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"syscall"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// ErrAddrInUse is returned when the broker's port is taken, typically by another broker.
+var ErrAddrInUse = errors.New("address already in use")
+
+// Broker is a running embedded MQTT broker.
+type Broker struct {
+	server *mqtt.Server
+	addr   string
+}
+
+// Start listens on addr and serves MQTT until Close. With a user name, clients must log
+// in with it and the password; without one, any client may connect.
+func Start(addr, user, password string, log *slog.Logger) (*Broker, error) {
+	server := mqtt.New(&mqtt.Options{InlineClient: false, Logger: log.With("component", "embedded-broker")})
+	if err := server.AddHook(new(auth.Hook), &auth.Options{Ledger: ledger(user, password)}); err != nil {
+		return nil, fmt.Errorf("embedded broker auth: %w", err)
+	}
+	tcp := listeners.NewTCP(listeners.Config{ID: "tcp", Address: addr})
+	if err := server.AddListener(tcp); err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("embedded MQTT broker on %s: %w: another broker probably"+
+				" runs there; point the bridge at it with --mqtt tcp://%s, or choose another"+
+				" --embedded-mqtt-addr", addr, ErrAddrInUse, addr)
+		}
+		return nil, fmt.Errorf("embedded MQTT broker on %s: %w", addr, err)
+	}
+	go func() {
+		if err := server.Serve(); err != nil {
+			log.Error("embedded MQTT broker stopped", "err", err)
+		}
+	}()
+	return &Broker{server: server, addr: tcp.Address()}, nil
+}
+
+func ledger(user, password string) *auth.Ledger {
+	if user == "" {
+		return &auth.Ledger{Auth: auth.AuthRules{{Allow: true}}}
+	}
+	return &auth.Ledger{Auth: auth.AuthRules{
+		{Username: auth.RString(user), Password: auth.RString(password), Allow: true},
+	}}
+}
+
+// Addr returns the address the broker listens on.
+func (b *Broker) Addr() string { return b.addr }
+
+// Close stops the broker.
+func (b *Broker) Close() error { return b.server.Close() }
+

@@ -1,0 +1,245 @@
+// Package config reads the bridge's settings from flags, WICAN_* environment variables and
+// the Home Assistant add-on's options file, in that order of precedence over the defaults.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AddonOptionsFile is where the Home Assistant Supervisor writes an add-on's options.
+const AddonOptionsFile = "/data/options.json"
+
+// Config holds every setting of the bridge.
+type Config struct {
+	WebhookAddr string
+	UIAddr      string
+	PublicURL   string
+
+	MQTTURL      string
+	MQTTUser     string
+	MQTTPassword string
+	MQTTCAFile   string
+
+	EmbeddedMQTTAddr     string
+	EmbeddedMQTTUser     string
+	EmbeddedMQTTPassword string
+
+	DiscoveryPrefix string
+	BaseTopic       string
+	DataDir         string
+	LogLevel        string
+
+	// Addon is true when the options file exists, that is when running as an add-on.
+	Addon bool
+}
+
+// setting is one option: its flag name, which also gives its WICAN_ variable and its
+// options.json key.
+type setting struct {
+	name string
+	help string
+	ptr  any // *string, *int, *bool or *time.Duration
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"webhook-addr", "address the webhook receiver listens on; adapters post here", &c.WebhookAddr},
+		{"ui-addr", "address of the admin API and web page", &c.UIAddr},
+		{"public-url", "base URL adapters post to (default: http://<this host's LAN IPv4>:<webhook port>)", &c.PublicURL},
+		{"mqtt", "MQTT broker URL, tcp://host:1883 or ssl://host:8883; empty starts an embedded broker", &c.MQTTURL},
+		{"mqtt-user", "MQTT user name", &c.MQTTUser},
+		{"mqtt-password", "MQTT password", &c.MQTTPassword},
+		{"mqtt-ca-file", "PEM file of CAs trusted for an ssl:// broker (default: the system's)", &c.MQTTCAFile},
+		{"embedded-mqtt-addr", "listen address of the embedded broker, used when --mqtt is empty", &c.EmbeddedMQTTAddr},
+		{"embedded-mqtt-user", "user name required by the embedded broker (optional)", &c.EmbeddedMQTTUser},
+		{"embedded-mqtt-password", "password required by the embedded broker (optional)", &c.EmbeddedMQTTPassword},
+		{"discovery-prefix", "Home Assistant's MQTT discovery prefix", &c.DiscoveryPrefix},
+		{"base-topic", "root topic of the bridge's own state topics", &c.BaseTopic},
+		{"data-dir", "directory for the state file (default ./data, or /data in the add-on)", &c.DataDir},
+		{"log-level", "debug, info, warn or error", &c.LogLevel},
+	}
+}
+
+func defaults() Config {
+	return Config{
+		WebhookAddr:      ":8780",
+		UIAddr:           "127.0.0.1:8099",
+		EmbeddedMQTTAddr: "127.0.0.1:1883",
+		DiscoveryPrefix:  "homeassistant",
+		BaseTopic:        "wican-bridge",
+		DataDir:          "./data",
+		LogLevel:         "info",
+	}
+}
+
+// Load reads the configuration. getenv is os.Getenv in production; optionsFile is
+// AddonOptionsFile, and is skipped when it does not exist.
+func Load(args []string, getenv func(string) string, optionsFile string) (Config, error) {
+	c := defaults()
+	options, err := readOptions(optionsFile)
+	if err != nil {
+		return c, err
+	}
+	if options != nil {
+		c.Addon = true
+		c.DataDir = "/data"
+	}
+
+	fs := flag.NewFlagSet("wican-bridge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, s := range c.settings() {
+		register(fs, s)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q: every setting is a --flag", fs.Arg(0))
+	}
+
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	for _, s := range c.settings() {
+		if onCommandLine[s.name] {
+			continue
+		}
+		if err := applyFallback(fs, s.name, getenv, options); err != nil {
+			return c, err
+		}
+	}
+	return c, c.validate()
+}
+
+// Usage writes the flags with their defaults and help.
+func Usage(w io.Writer) {
+	c := defaults()
+	fs := flag.NewFlagSet("wican-bridge", flag.ContinueOnError)
+	for _, s := range c.settings() {
+		register(fs, s)
+	}
+	fs.SetOutput(w)
+	fmt.Fprintln(w, "Usage: wican-bridge [flags]\n\nEvery flag can also be set as WICAN_<NAME> (upper case, _ for -).")
+	fs.PrintDefaults()
+}
+
+func register(fs *flag.FlagSet, s setting) {
+	switch p := s.ptr.(type) {
+	case *string:
+		fs.StringVar(p, s.name, *p, s.help)
+	case *int:
+		fs.IntVar(p, s.name, *p, s.help)
+	case *bool:
+		fs.BoolVar(p, s.name, *p, s.help)
+	case *time.Duration:
+		fs.Var((*seconds)(p), s.name, s.help)
+	}
+}
+
+// EnvName returns the environment variable of a flag, such as WICAN_WEBHOOK_ADDR.
+func EnvName(flagName string) string {
+	return "WICAN_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// OptionKey returns the options.json key of a flag, such as webhook_addr.
+func OptionKey(flagName string) string {
+	return strings.ReplaceAll(flagName, "-", "_")
+}
+
+func applyFallback(fs *flag.FlagSet, name string, getenv func(string) string,
+	options map[string]json.RawMessage) error {
+	if v := getenv(EnvName(name)); v != "" {
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("%s: %w", EnvName(name), err)
+		}
+		return nil
+	}
+	raw, ok := options[OptionKey(name)]
+	if !ok {
+		return nil
+	}
+	v, err := optionString(raw)
+	if err != nil {
+		return fmt.Errorf("option %s in %s: %w", OptionKey(name), AddonOptionsFile, err)
+	}
+	if v == "" {
+		return nil
+	}
+	if err := fs.Set(name, v); err != nil {
+		return fmt.Errorf("option %s: %w", OptionKey(name), err)
+	}
+	return nil
+}
+
+// optionString turns an options.json value into flag syntax. Lists become comma-separated.
+func optionString(raw json.RawMessage) (string, error) {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", err
+	}
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, item := range x {
+			s, ok := item.(string)
+			if !ok {
+				return "", errors.New("list items must be strings")
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ","), nil
+	}
+	return "", errors.New("value must be a string, number, boolean or list")
+}
+
+func readOptions(path string) (map[string]json.RawMessage, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read add-on options: %w", err)
+	}
+	var options map[string]json.RawMessage
+	if err := json.Unmarshal(data, &options); err != nil {
+		return nil, fmt.Errorf("add-on options %s are not a JSON object: %w", path, err)
+	}
+	return options, nil
+}
+
+// seconds is a duration flag that also accepts a bare number of seconds, as the add-on's
+// options give it.
+type seconds time.Duration
+
+func (s *seconds) String() string { return time.Duration(*s).String() }
+
+func (s *seconds) Set(v string) error {
+	if n, err := strconv.ParseFloat(v, 64); err == nil {
+		*s = seconds(time.Duration(n * float64(time.Second)))
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: use seconds (15) or a Go duration (15s)", v)
+	}
+	*s = seconds(d)
+	return nil
+}

@@ -1,0 +1,241 @@
+package publish
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+)
+
+// Options configures a Client.
+type Options struct {
+	Broker   string // tcp://host:port or ssl://host:port
+	Username string
+	Password string
+	CAFile   string // PEM file of CAs trusted for ssl:// brokers; the system pool when empty
+	ClientID string
+	// StatusTopic receives "online" on every connect and "offline" as the retained last will.
+	StatusTopic string
+	// OnConnect runs after every connect and reconnect, once subscriptions are in place.
+	OnConnect func()
+	Logger    *slog.Logger
+}
+
+// Handler receives a message from a subscription.
+type Handler func(topic string, payload []byte)
+
+// Client publishes through a queue that keeps only the latest message per topic, so
+// Send never blocks on the broker and memory stays bounded while the broker is away.
+type Client struct {
+	opts      Options
+	log       *slog.Logger
+	cli       mqtt.Client
+	q         *queue
+	connected chan struct{}
+	subsMu    sync.Mutex
+	subs      map[string]Handler
+	sent      atomic.Uint64
+}
+
+const qos = 1
+
+// New creates a client. Nothing connects before Run.
+func New(opts Options) (*Client, error) {
+	c := &Client{
+		opts:      opts,
+		log:       opts.Logger,
+		q:         newQueue(),
+		connected: make(chan struct{}, 1),
+		subs:      make(map[string]Handler),
+	}
+	mo := mqtt.NewClientOptions().
+		AddBroker(opts.Broker).
+		SetClientID(opts.ClientID).
+		SetUsername(opts.Username).
+		SetPassword(opts.Password).
+		SetCleanSession(true).
+		SetOrderMatters(false).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(2 * time.Second).
+		SetMaxReconnectInterval(30 * time.Second).
+		SetKeepAlive(30 * time.Second).
+		SetWill(opts.StatusTopic, "offline", qos, true).
+		SetOnConnectHandler(func(mqtt.Client) { c.onConnect() }).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			c.log.Warn("MQTT connection lost, reconnecting", "broker", opts.Broker, "err", err)
+		})
+	if opts.CAFile != "" {
+		cfg, err := tlsConfig(opts.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		mo.SetTLSConfig(cfg)
+	}
+	c.cli = mqtt.NewClient(mo)
+	return c, nil
+}
+
+func tlsConfig(caFile string) (*tls.Config, error) {
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read MQTT CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("MQTT CA file %s holds no PEM certificate", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// Subscribe registers a handler, subscribed on every connect. Call it before Run.
+func (c *Client) Subscribe(filter string, h Handler) {
+	c.subsMu.Lock()
+	defer c.subsMu.Unlock()
+	c.subs[filter] = h
+}
+
+// Send queues messages for publishing. It never blocks on the broker.
+func (c *Client) Send(msgs ...Message) {
+	c.q.push(msgs...)
+}
+
+// Connected reports whether the connection to the broker is up.
+func (c *Client) Connected() bool {
+	return c.cli.IsConnectionOpen()
+}
+
+// Pending returns the number of messages waiting to be published.
+func (c *Client) Pending() int { return c.q.len() }
+
+// Published returns how many messages the broker has acknowledged.
+func (c *Client) Published() uint64 { return c.sent.Load() }
+
+func (c *Client) onConnect() {
+	c.log.Info("MQTT connected", "broker", c.opts.Broker)
+	c.subsMu.Lock()
+	for filter, h := range c.subs {
+		h := h
+		c.cli.Subscribe(filter, qos, func(_ mqtt.Client, m mqtt.Message) {
+			h(m.Topic(), m.Payload())
+		})
+	}
+	c.subsMu.Unlock()
+	c.cli.Publish(c.opts.StatusTopic, qos, true, "online")
+	if c.opts.OnConnect != nil {
+		c.opts.OnConnect()
+	}
+	select {
+	case c.connected <- struct{}{}:
+	default:
+	}
+}
+
+// Run connects and publishes queued messages until ctx ends. Then it marks the bridge
+// offline and disconnects. It returns an error only when the client cannot start at all.
+func (c *Client) Run(ctx context.Context) error {
+	tok := c.cli.Connect()
+	// With ConnectRetry the token completes only once connected; it fails at once on bad options.
+	go func() {
+		if tok.Wait() && tok.Error() != nil {
+			c.log.Error("MQTT connect failed", "broker", c.opts.Broker, "err", tok.Error())
+		}
+	}()
+
+	var batch []Message
+	var tokens []mqtt.Token
+	for {
+		select {
+		case <-ctx.Done():
+			c.shutdown()
+			return nil
+		case <-c.q.ready:
+		case <-c.connected:
+		}
+		if !c.cli.IsConnectionOpen() {
+			continue
+		}
+		batch = c.q.take(batch)
+		tokens = c.publishBatch(ctx, batch, tokens[:0])
+	}
+}
+
+func (c *Client) publishBatch(ctx context.Context, batch []Message, tokens []mqtt.Token) []mqtt.Token {
+	for _, m := range batch {
+		tokens = append(tokens, c.cli.Publish(m.Topic, qos, m.Retain, m.Payload))
+	}
+	var failed []Message
+	var firstErr error
+	for i, tok := range tokens {
+		err := waitToken(ctx, tok)
+		if err != nil {
+			failed = append(failed, batch[i])
+			firstErr = cmpOr(firstErr, err)
+			continue
+		}
+		c.sent.Add(1)
+	}
+	if len(failed) > 0 {
+		c.log.Warn("MQTT publish failed, will retry", "count", len(failed), "err", firstErr)
+		c.q.requeue(failed)
+		// Wait for a reconnect or more messages rather than spin on a dead connection.
+		time.Sleep(200 * time.Millisecond)
+		select {
+		case c.q.ready <- struct{}{}:
+		default:
+		}
+	}
+	return tokens
+}
+
+var errTimeout = errors.New("no acknowledgement within 10 s")
+
+func waitToken(ctx context.Context, tok mqtt.Token) error {
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(10 * time.Second):
+		return errTimeout
+	}
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func (c *Client) shutdown() {
+	if c.cli.IsConnectionOpen() {
+		tok := c.cli.Publish(c.opts.StatusTopic, qos, true, "offline")
+		tok.WaitTimeout(2 * time.Second)
+	}
+	c.cli.Disconnect(500)
+	c.log.Info("MQTT disconnected", "broker", c.opts.Broker)
+}
+
+// Flush publishes what is still queued, waiting at most until ctx ends. It is meant for
+// shutdown, before Run's context is cancelled.
+func (c *Client) Flush(ctx context.Context) {
+	if !c.cli.IsConnectionOpen() {
+		return
+	}
+	batch := c.q.take(nil)
+	for _, m := range batch {
+		tok := c.cli.Publish(m.Topic, qos, m.Retain, m.Payload)
+		if waitToken(ctx, tok) != nil {
+			return
+		}
+	}
+}

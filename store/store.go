@@ -1,0 +1,172 @@
+// Package store keeps the bridge's state in a JSON file in the data directory: webhooks,
+// the adapters bound to them, learned parameter metadata and last values.
+//
+// Writes are atomic: the new state goes to a temporary file that is synced and renamed
+// over the old one, and the previous good file is kept as a backup.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wican-bridge/wican-bridge/payload"
+)
+
+// FileName is the state file's name in the data directory.
+const FileName = "state.json"
+
+const version = 1
+
+// State is everything the bridge persists.
+type State struct {
+	Version  int        `json:"version"`
+	Webhooks []*Webhook `json:"webhooks"`
+}
+
+// Webhook is one webhook and the adapter bound to it, if any.
+type Webhook struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name,omitempty"`
+	Created  time.Time `json:"created"`
+	DeviceID string    `json:"device_id,omitempty"`
+	// Bound is true once an adapter has posted to the webhook. An adapter may be bound
+	// before its identity is known, because changed-only posts leave the identity out.
+	Bound    bool   `json:"bound,omitempty"`
+	Hardware string `json:"hardware,omitempty"`
+	Firmware string `json:"firmware,omitempty"`
+	Host     string `json:"host,omitempty"`    // address of the adapter's API, "ip[:port]"
+	Managed  bool   `json:"managed,omitempty"` // the bridge set the adapter's webhook URL
+	// Interval is the posting interval pushed to the adapter, in seconds; 0 when not pushed.
+	Interval int                     `json:"interval,omitempty"`
+	Meta     map[string]payload.Meta `json:"meta,omitempty"`
+	Values   map[string]Value        `json:"values,omitempty"`
+	// Removed lists entities the user deleted in Home Assistant, by object id. The bridge
+	// does not publish them again.
+	Removed  []string  `json:"removed,omitempty"`
+	LastPost time.Time `json:"last_post,omitzero"`
+}
+
+// Value is a persisted parameter value.
+type Value struct {
+	Num  float64      `json:"n,omitempty"`
+	Text string       `json:"t,omitempty"`
+	Kind payload.Kind `json:"k,omitempty"`
+}
+
+// ErrCorrupt is returned when the state file exists but cannot be read as state.
+var ErrCorrupt = errors.New("state file is corrupt")
+
+// Load reads the state from dir. A missing file gives empty state. A corrupt file is
+// copied aside, and the backup of the last good state is loaded in its place with a
+// warning. When there is no usable backup, Load returns ErrCorrupt rather than start empty.
+func Load(dir string, log *slog.Logger) (*State, error) {
+	path := filepath.Join(dir, FileName)
+	st, err := readFile(path)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		if st == nil {
+			st = &State{Version: version}
+		}
+		return st, nil
+	}
+	if !errors.Is(err, ErrCorrupt) {
+		return nil, err
+	}
+
+	kept := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if cerr := copyFile(path, kept); cerr != nil {
+		return nil, fmt.Errorf("%w; keeping a copy also failed: %w", err, cerr)
+	}
+	backup, berr := readFile(path + ".bak")
+	if berr != nil {
+		return nil, fmt.Errorf("%w (copy kept at %s); the backup %s.bak is not usable either"+
+			" (%v): move the file away to start with empty state", err, kept, path, berr)
+	}
+	log.Warn("state file is corrupt, loaded the backup of the last good state",
+		"file", path, "copy", kept, "err", err)
+	return backup, nil
+}
+
+func readFile(path string) (*State, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read state: %w", err)
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	if st.Version != version {
+		return nil, fmt.Errorf("%w: %s: version %d, expected %d", ErrCorrupt, path, st.Version, version)
+	}
+	for _, w := range st.Webhooks {
+		if w == nil || len(w.ID) < 32 {
+			return nil, fmt.Errorf("%w: %s: a webhook has no valid id", ErrCorrupt, path)
+		}
+	}
+	return &st, nil
+}
+
+// Save writes the state to dir atomically and keeps the previous file as a backup.
+func Save(dir string, st *State) error {
+	st.Version = version
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	tmp, err := os.CreateTemp(dir, FileName+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if _, err := readFile(path); err == nil {
+		// Only a readable file becomes the backup, so a corrupt one never replaces a good one.
+		if err := os.Rename(path, path+".bak"); err != nil {
+			return fmt.Errorf("keep state backup: %w", err)
+		}
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("replace state: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync data directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync data directory: %w", err)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
+}
