@@ -59,4 +59,3 @@ func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker.
 func (b *Broker) Close() error { return b.server.Close() }
-

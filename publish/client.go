@@ -65,9 +65,9 @@ func New(opts Options) (*Client, error) {
 		SetOrderMatters(false).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
-		SetConnectRetryInterval(2 * time.Second).
-		SetMaxReconnectInterval(30 * time.Second).
-		SetKeepAlive(30 * time.Second).
+		SetConnectRetryInterval(2*time.Second).
+		SetMaxReconnectInterval(30*time.Second).
+		SetKeepAlive(30*time.Second).
 		SetWill(opts.StatusTopic, "offline", qos, true).
 		SetOnConnectHandler(func(mqtt.Client) { c.onConnect() }).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
