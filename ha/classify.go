@@ -46,7 +46,7 @@ func Classify(name string, meta *payload.Meta, value payload.Value) Entity {
 	if class != "" || unit != "" {
 		e.DeviceClass, e.Unit = repair(class, unit)
 	}
-	if e.DeviceClass == "" && e.Unit == "" && isKnown {
+	if e.DeviceClass == "" && e.Unit == "" && isKnown && !k.binary {
 		e.DeviceClass, e.Unit = k.class, k.unit
 	}
 	if !isKnown && impliesEngine(e.DeviceClass, e.Unit) {

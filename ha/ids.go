@@ -8,14 +8,15 @@ import (
 
 // ObjectID turns a device id or parameter name into an id that matches Home Assistant's
 // rule for discovery ids, ^[a-zA-Z0-9_-]+$. A name that already matches is kept as it is.
-// Any other name gets its disallowed runs replaced by "_" and a hash of the original
-// appended, so two names that differ only in replaced characters still get distinct ids.
+// Any other name gets its disallowed runs replaced by "_" and a 48-bit hash of the
+// original appended, so two names that differ only in replaced characters get distinct
+// ids unless their hashes collide, which is unlikely at a few thousand names.
 func ObjectID(name string) string {
 	if name != "" && isObjectID(name) {
 		return name
 	}
 	var b strings.Builder
-	b.Grow(len(name) + 9)
+	b.Grow(len(name) + 13)
 	underscore := false
 	for _, r := range name {
 		if isIDRune(r) {
@@ -38,7 +39,7 @@ func ObjectID(name string) string {
 	if base == "" {
 		base = "x"
 	}
-	return base + "_" + hash8(name)
+	return base + "_" + hash12(name)
 }
 
 // EntitySlug turns a string into the lower-case [a-z0-9_] form that Home Assistant uses
@@ -78,10 +79,11 @@ func isIDRune(r rune) bool {
 		r == '_' || r == '-'
 }
 
-func hash8(s string) string {
-	h := fnv.New32a()
+// hash12 returns 48 bits of the FNV-1a hash of s as 12 hex digits.
+func hash12(s string) string {
+	h := fnv.New64a()
 	h.Write([]byte(s))
-	return strconv.FormatUint(uint64(h.Sum32())|1<<32, 16)[1:]
+	return strconv.FormatUint(h.Sum64()>>16|1<<48, 16)[1:]
 }
 
 // DisplayName makes a parameter name safe to show as an entity name: control characters

@@ -79,14 +79,14 @@ type Post struct {
 
 // wire is the union of both shapes. Values stay raw so that one odd key costs only itself.
 type wire struct {
-	Config      map[string]json.RawMessage `json:"config"`
-	Status      *status                    `json:"status"`
-	AutoPIDData map[string]json.RawMessage `json:"autopid_data"`
+	Config      json.RawMessage `json:"config"`
+	Status      json.RawMessage `json:"status"`
+	AutoPIDData json.RawMessage `json:"autopid_data"`
 
-	DeviceID json.RawMessage            `json:"device_id"`
-	Battery  json.RawMessage            `json:"battery"`
-	Uptime   json.RawMessage            `json:"uptime"`
-	Data     map[string]json.RawMessage `json:"data"`
+	DeviceID json.RawMessage `json:"device_id"`
+	Battery  json.RawMessage `json:"battery"`
+	Uptime   json.RawMessage `json:"uptime"`
+	Data     json.RawMessage `json:"data"`
 }
 
 type status struct {
@@ -122,12 +122,32 @@ func Decode(body []byte) (*Post, error) {
 
 	p := &Post{}
 	p.decodeDocumented(&w)
-	if w.Status != nil {
-		p.decodeStatus(w.Status)
+	var st status
+	if object(w.Status, &st, &p.Skipped) {
+		p.decodeStatus(&st)
 	}
-	p.Params = appendParams(p.Params, w.AutoPIDData, &p.Skipped)
-	p.Meta = decodeMeta(w.Config)
+	p.Params = appendParams(p.Params, section(w.AutoPIDData, &p.Skipped), &p.Skipped)
+	p.Meta = decodeMeta(section(w.Config, &p.Skipped))
 	return p, nil
+}
+
+// object decodes a section that must be a JSON object. A section of another type is
+// counted as skipped and ignored, so that one odd section does not cost the whole post.
+func object(raw json.RawMessage, dst any, skipped *int) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return false
+	}
+	if raw[0] != '{' || json.Unmarshal(raw, dst) != nil {
+		*skipped++
+		return false
+	}
+	return true
+}
+
+func section(raw json.RawMessage, skipped *int) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	object(raw, &m, skipped)
+	return m
 }
 
 // jsonReason drops the Go type names from a JSON error, since the adapter shows the
@@ -148,7 +168,7 @@ func (p *Post) decodeDocumented(w *wire) {
 	if v, ok := rawNumber(w.Uptime); ok {
 		p.Uptime, p.HasUptime = v, true
 	}
-	p.Params = appendParams(p.Params, w.Data, &p.Skipped)
+	p.Params = appendParams(p.Params, section(w.Data, &p.Skipped), &p.Skipped)
 }
 
 func (p *Post) decodeStatus(s *status) {
@@ -295,15 +315,16 @@ func ParseUptime(s string) (float64, bool) {
 	if len(parts) != 3 {
 		return 0, false
 	}
-	total := days * 86400
-	for i, unit := range []int{3600, 60, 1} {
+	// Summing in float64 keeps huge fields from wrapping around to a negative count.
+	total := float64(days) * 86400
+	for i, unit := range []float64{3600, 60, 1} {
 		n, err := strconv.Atoi(parts[i])
 		if err != nil || n < 0 {
 			return 0, false
 		}
-		total += n * unit
+		total += float64(n) * unit
 	}
-	return float64(total), true
+	return total, true
 }
 
 func finite(f float64) bool {

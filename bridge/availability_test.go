@@ -1,0 +1,181 @@
+package bridge
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wican-bridge/wican-bridge/ha"
+	"github.com/wican-bridge/wican-bridge/mqtttest"
+)
+
+// countAfter counts messages under the bridge's state topics that arrive until the
+// diagnostics of node show uptime, which marks the end of one post's messages.
+func countAfter(t *testing.T, h *harness, node string, uptime string) []mqtttest.Message {
+	t.Helper()
+	h.sub.WaitFor(t, 5*time.Second, "diagnostics with uptime "+uptime, func(l map[string]string) bool {
+		return strings.Contains(l[testTopics.Diagnostics(node)], `"uptime":`+uptime+`,`)
+	})
+	time.Sleep(100 * time.Millisecond)
+	var msgs []mqtttest.Message
+	for _, m := range h.sub.Messages() {
+		if strings.HasPrefix(m.Topic, testTopics.Base+"/"+node+"/") {
+			msgs = append(msgs, m)
+		}
+	}
+	return msgs
+}
+
+func TestMessagesPerPostFollowChanges(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+
+	h.sub.Reset()
+	h.mustPost(id, []byte(`{"status":{"uptime_sec":5000},"autopid_data":{"SOC":70,"HV_V":700,"HV_A":-1,"ODOMETER":48211.7}}`))
+	msgs := countAfter(t, h, proNode, "5000")
+	if len(msgs) != 4 {
+		t.Errorf("a post changing 3 values sent %d messages, want 3 states + 1 diagnostics: %v",
+			len(msgs), msgs)
+	}
+
+	h.sub.Reset()
+	h.mustPost(id, []byte(`{"status":{"uptime_sec":5015},"autopid_data":{"SOC":70,"HV_V":700}}`))
+	msgs = countAfter(t, h, proNode, "5015")
+	if len(msgs) != 1 {
+		t.Errorf("a post changing no value sent %d messages, want 1: %v", len(msgs), msgs)
+	}
+}
+
+func TestAdapterGoesOfflineAfterSilence(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+
+	// Nothing pushed an interval and one post gives no gap, so the limit is
+	// max(5 × 15 s, 120 s) = 120 s.
+	h.b.CheckOnline(time.Now().Add(119 * time.Second))
+	if !h.devices()[0].Online {
+		t.Fatal("adapter offline after 119 s, want online until 120 s")
+	}
+	h.b.CheckOnline(time.Now().Add(121 * time.Second))
+	latest := h.sub.WaitFor(t, 5*time.Second, "offline diagnostics", func(l map[string]string) bool {
+		return strings.Contains(l[testTopics.Diagnostics(proNode)], `"online":"OFF"`)
+	})
+	d := diagnosticsOf(t, latest, proNode)
+	if d["engine"] != "offline" {
+		t.Errorf("engine availability = %v while the adapter is offline, want offline", d["engine"])
+	}
+	if d["battery_12v"] != 12.6 {
+		t.Errorf("12 V battery = %v while offline, want the last value 12.6", d["battery_12v"])
+	}
+	if latest[testTopics.State(proNode, "SOC")] != "71.5" {
+		t.Error("state of charge lost its retained value while offline")
+	}
+
+	h.mustPost(id, []byte(`{"autopid_data":{"SOC":71}}`))
+	h.sub.WaitFor(t, 5*time.Second, "online again", func(l map[string]string) bool {
+		return strings.Contains(l[testTopics.Diagnostics(proNode)], `"online":"ON"`)
+	})
+}
+
+func TestOfflineLimitUsesObservedInterval(t *testing.T) {
+	a := newAdapter(newHookForTest())
+	start := time.Now()
+	a.updateDiagnostics(emptyPost(), start)
+	a.updateDiagnostics(emptyPost(), start.Add(60*time.Second))
+	if got := a.offlineAfter(120 * time.Second); got != 300*time.Second {
+		t.Errorf("limit with posts 60 s apart = %v, want 5 × 60 s", got)
+	}
+	a.hook.Interval = 10
+	if got := a.offlineAfter(120 * time.Second); got != 120*time.Second {
+		t.Errorf("limit with a pushed 10 s interval = %v, want the 120 s floor", got)
+	}
+}
+
+func TestECUOfflineMakesEngineValuesUnavailable(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.mustPost(id, []byte(`{"status":{"ecu_status":"offline"}}`))
+	latest := h.sub.WaitFor(t, 5*time.Second, "ECU offline", func(l map[string]string) bool {
+		return strings.Contains(l[testTopics.Diagnostics(proNode)], `"ecu":"OFF"`)
+	})
+	d := diagnosticsOf(t, latest, proNode)
+	if d["engine"] != "offline" || d["online"] != "ON" {
+		t.Errorf("diagnostics = %v, want engine offline while the adapter stays online", d)
+	}
+}
+
+func TestHomeAssistantBirthResendsEverything(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+
+	h.sub.Reset()
+	h.sub.Publish(t, testTopics.HAStatus(), "online", false)
+	configTopic := testTopics.Config(ha.Sensor, proNode, "SOC")
+	h.sub.WaitFor(t, 5*time.Second, "configs and states resent", func(l map[string]string) bool {
+		return l[configTopic] != "" && l[testTopics.State(proNode, "SOC")] == "71.5"
+	})
+	var configAt, stateAt int
+	for i, m := range h.sub.Messages() {
+		switch m.Topic {
+		case configTopic:
+			configAt = i
+		case testTopics.State(proNode, "SOC"):
+			stateAt = i
+		}
+	}
+	if configAt > stateAt {
+		t.Error("the state was resent before its discovery config")
+	}
+}
+
+func TestBrokerRestartRepublishes(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+
+	h.broker.Stop()
+	// Posts during the outage are answered and their values kept.
+	h.mustPost(id, []byte(`{"autopid_data":{"SOC":65.5}}`))
+	h.broker.Restart(t)
+
+	sub := mqtttest.Subscribe(t, h.broker.URL, "#")
+	sub.WaitFor(t, 40*time.Second, "state and configs after the broker restart",
+		func(l map[string]string) bool {
+			return l[testTopics.State(proNode, "SOC")] == "65.5" &&
+				l[testTopics.Config(ha.Sensor, proNode, "SOC")] != "" &&
+				l[testTopics.BridgeStatus()] == "online"
+		})
+}
+
+func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("Golf")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.restart()
+
+	// A changed-only post after the restart: no config section, no identity.
+	h.sub.Reset()
+	h.mustPost(id, []byte(`{"autopid_data":{"05-EngineCoolantTemp":90}}`))
+	topic := testTopics.Config(ha.Sensor, proNode, "05-EngineCoolantTemp")
+	latest := h.sub.WaitFor(t, 5*time.Second, "config after restart", func(l map[string]string) bool {
+		return l[topic] != ""
+	})
+	if !strings.Contains(latest[topic], `"unit_of_measurement":"°C"`) {
+		t.Errorf("config after restart lost the learned metadata: %s", latest[topic])
+	}
+	devices := h.devices()
+	if len(devices) != 1 || devices[0].Name != "Golf" || devices[0].DeviceID != "a1b2c3d4e5f6" {
+		t.Fatalf("devices after restart = %+v", devices)
+	}
+	if v := devices[0].Values["HV_V"].Value; v != 702.4 {
+		t.Errorf("HV_V after restart = %v, want 702.4", v)
+	}
+}

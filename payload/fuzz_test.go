@@ -1,0 +1,99 @@
+package payload
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func FuzzDecode(f *testing.F) {
+	fixtures, err := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
+	if err != nil {
+		f.Fatalf("list fixtures: %v", err)
+	}
+	for _, path := range fixtures {
+		f.Add(readFixture(f, filepath.Base(path)))
+	}
+	seeds := []string{
+		"", " ", "[]", `"x"`, "123", "null", "{}", "{", "NaN",
+		`{"data": {"a": NaN}}`,
+		`{"data": {"a": 1e400, "b": 2}}`,
+		`{"autopid_data": {"a": {"x": 1}, "b": [1], "c": null, "": 1}}`,
+		`{"autopid_data": {"a": "on", "b": "OFF", "c": " On ", "d": "12.5", "e": true}}`,
+		`{"status": {"batt_voltage": "12.6V", "uptime": "2d 03:04:05", "uptime_sec": "x"}}`,
+		`{"status": {"uptime": "99999999999999:00:00"}}`,
+		`{"battery": "13.4", "uptime": -1, "device_id": 5}`,
+		`{"config": {"SOC": {"class": 1}, "cycle": 10000}}`,
+		`{"data": [], "status": "x"}`,
+		`{"data": {"a": "\u0000\ud800"}}`,
+		`{"data": {"a": 1}} {}`,
+		strings.Repeat("[", 20000),
+		`{"data": {"a": ` + strings.Repeat("[", 20000),
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := Decode(body)
+		if err != nil {
+			checkDecodeError(t, p, err)
+			return
+		}
+		if p == nil {
+			t.Fatal("Decode returned neither a post nor an error")
+		}
+		checkPost(t, p)
+	})
+}
+
+func checkDecodeError(t *testing.T, p *Post, err error) {
+	if p != nil {
+		t.Errorf("Decode returned post %+v along with error %v", p, err)
+	}
+	for _, name := range goTypeNames {
+		if strings.Contains(err.Error(), name) {
+			t.Errorf("error %q contains Go type name %q", err, name)
+		}
+	}
+}
+
+func checkPost(t *testing.T, p *Post) {
+	if p.Skipped < 0 {
+		t.Errorf("Skipped = %d, want >= 0", p.Skipped)
+	}
+	if p.HasBattery && !isFinite(p.Battery) {
+		t.Errorf("Battery = %v, want a finite number", p.Battery)
+	}
+	if p.HasUptime && !isFinite(p.Uptime) {
+		t.Errorf("Uptime = %v, want a finite number", p.Uptime)
+	}
+	for _, param := range p.Params {
+		checkParam(t, param)
+	}
+}
+
+func checkParam(t *testing.T, param Param) {
+	if param.Name == "" {
+		t.Errorf("param with empty name: %+v", param.Value)
+	}
+	v := param.Value
+	switch v.Kind {
+	case Number:
+		if !isFinite(v.Num) {
+			t.Errorf("param %q: Number %v, want a finite number", param.Name, v.Num)
+		}
+	case Binary:
+		if v.Num != 0 && v.Num != 1 {
+			t.Errorf("param %q: Binary with Num %v, want 0 or 1", param.Name, v.Num)
+		}
+	case Text:
+	default:
+		t.Errorf("param %q: unknown Kind %d", param.Name, v.Kind)
+	}
+}
+
+func isFinite(f float64) bool {
+	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
