@@ -40,6 +40,9 @@ type adapter struct {
 	dropped    uint64 // parameters over maxParams
 	removed    map[string]bool
 	deviceHook *webhookStats // the adapter's own webhook counters, when read
+	pair       *pairInfo     // nil for adapters whose API the bridge does not know
+	metaAsked  time.Time     // when the adapter's metadata was last requested
+	needMeta   bool          // a post brought a parameter without metadata
 }
 
 // param is one parameter of an adapter.
@@ -56,6 +59,7 @@ type param struct {
 type webhookStats struct {
 	OK, Fail  int
 	LastError string
+	Status    string
 }
 
 func newAdapter(hook *store.Webhook) *adapter {
@@ -71,6 +75,12 @@ func newAdapter(hook *store.Webhook) *adapter {
 	}
 	if !hook.LastPost.IsZero() {
 		a.prevPost = hook.LastPost
+	}
+	if hook.Host != "" {
+		a.pair = &pairInfo{state: stateManaged}
+		if !hook.Managed {
+			a.pair.state, a.pair.reason = stateWaiting, "checking the adapter"
+		}
 	}
 	return a
 }

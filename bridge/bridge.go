@@ -47,6 +47,8 @@ type Bridge struct {
 
 	mu       sync.RWMutex
 	adapters map[string]*adapter // by webhook id
+	ignored  map[string]bool     // unpaired adapters, by lower-case device id or address
+	pairer   *pairer
 
 	structureDirty atomic.Bool // webhooks, bindings or metadata changed
 	valuesDirty    atomic.Bool
@@ -68,6 +70,10 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 		topics:   &topics{opts.Topics},
 		out:      out,
 		adapters: make(map[string]*adapter, len(st.Webhooks)),
+		ignored:  make(map[string]bool, len(st.Ignored)),
+	}
+	for _, k := range st.Ignored {
+		b.ignored[k] = true
 	}
 	b.stats.init()
 	for _, hook := range st.Webhooks {

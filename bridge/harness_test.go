@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wican-bridge/wican-bridge/devicecfg"
+	"github.com/wican-bridge/wican-bridge/discovery"
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/mqtttest"
 	"github.com/wican-bridge/wican-bridge/publish"
@@ -32,6 +34,14 @@ type harness struct {
 	dataDir string
 	logs    *syncBuffer
 	stop    func()
+	events  chan discovery.Event
+	opts    harnessOptions
+}
+
+// harnessOptions change the bridge under test.
+type harnessOptions struct {
+	pairing    *PairingOptions
+	minOffline time.Duration
 }
 
 // syncBuffer collects log output from several goroutines.
@@ -54,9 +64,13 @@ func (s *syncBuffer) String() string {
 
 var testTopics = ha.Topics{Prefix: "homeassistant", Base: "wican-bridge"}
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...harnessOptions) *harness {
 	t.Helper()
-	h := &harness{t: t, broker: mqtttest.Start(t), dataDir: t.TempDir(), logs: &syncBuffer{}}
+	h := &harness{t: t, broker: mqtttest.Start(t), dataDir: t.TempDir(), logs: &syncBuffer{},
+		events: make(chan discovery.Event, 8)}
+	if len(opts) > 0 {
+		h.opts = opts[0]
+	}
 	h.sub = mqtttest.Subscribe(t, h.broker.URL, "#")
 	h.start(&store.State{})
 	return h
@@ -74,15 +88,22 @@ func (h *harness) start(st *store.State) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = New(Options{Topics: testTopics, PublicURL: "http://192.0.2.10:8780", DataDir: h.dataDir,
-		BirthDelay: 50 * time.Millisecond, Logger: log}, st, client)
+	// The webhook listener comes first: adapters must be told its real URL.
+	h.webhook = httptest.NewUnstartedServer(nil)
+	b = New(Options{Topics: testTopics, PublicURL: "http://" + h.webhook.Listener.Addr().String(),
+		DataDir: h.dataDir, BirthDelay: 50 * time.Millisecond, MinOffline: h.opts.minOffline,
+		Logger: log}, st, client)
 	client.Subscribe(testTopics.HAStatus(), b.HandleHAStatus)
+	if h.opts.pairing != nil {
+		b.EnablePairing(devicecfg.New(log, devicecfg.Options{Timeout: time.Second}), *h.opts.pairing)
+	}
+	h.webhook.Config.Handler = b.WebhookHandler()
+	h.webhook.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { _ = client.Run(ctx); done <- struct{}{} }()
-	go func() { b.Run(ctx); done <- struct{}{} }()
+	go func() { b.Run(ctx, h.events); done <- struct{}{} }()
 	h.b, h.client = b, client
-	h.webhook = httptest.NewServer(b.WebhookHandler())
 	h.admin = httptest.NewServer(b.AdminHandler())
 	webhook, admin := h.webhook, h.admin
 	var once sync.Once

@@ -21,6 +21,12 @@ func (b *Bridge) AdminHandler() http.Handler {
 	e.POST("/api/webhooks", b.handleCreateWebhook)
 	e.GET("/api/webhooks", b.handleListWebhooks)
 	e.GET("/api/devices", b.handleListDevices)
+	e.POST("/api/devices", b.handleAddDevice)
+	e.POST("/api/devices/:id/approve", b.handleApprove)
+	e.PATCH("/api/devices/:id", b.handlePatchDevice)
+	e.DELETE("/api/devices/:id", b.handleDeleteDevice)
+	e.POST("/api/remove-all", b.handleRemoveAll)
+	e.GET("/api/status", b.handleStatus)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	return e
 }

@@ -47,6 +47,28 @@ func (a *adapter) apply(t *topics, p *payload.Post, now time.Time, remoteIP stri
 	return append(msgs, t.DiagnosticsMessage(a.node, a.diagnostics())), nil
 }
 
+// update merges metadata or values read from the adapter's API. Unlike a post it does
+// not count as a sign of life. Before the adapter's first post only metadata is kept.
+func (a *adapter) update(t *topics, p *payload.Post, msgs []publish.Message) []publish.Message {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	metaChanged := a.updateMeta(p.Meta)
+	if !a.hook.Bound {
+		return msgs
+	}
+	announceAll := !a.announced
+	for _, pp := range p.Params {
+		msgs = a.mergeParam(t, pp, announceAll, msgs)
+	}
+	switch {
+	case announceAll:
+		msgs = a.announce(t, msgs)
+	case metaChanged:
+		msgs = a.announcePending(t, msgs)
+	}
+	return msgs
+}
+
 // updateIdentity learns the adapter's identity, versions and address. When the identity
 // arrives after entities were published under the webhook's provisional node, those
 // entities are removed so that Home Assistant does not keep two devices.
@@ -126,8 +148,10 @@ func (a *adapter) mergeParam(t *topics, pp payload.Param, announceAll bool,
 			return msgs
 		}
 		prm = &param{name: pp.Name, key: ha.ParamKey(pp.Name), value: pp.Value}
-		prm.entity = ha.Classify(pp.Name, metaFor(a.hook, pp.Name), pp.Value)
+		meta := metaFor(a.hook, pp.Name)
+		prm.entity = ha.Classify(pp.Name, meta, pp.Value)
 		a.params[pp.Name] = prm
+		a.needMeta = a.needMeta || meta == nil
 	} else {
 		if prm.value.Equal(pp.Value) && prm.announced {
 			return msgs
@@ -177,6 +201,10 @@ func (a *adapter) announce(t *topics, msgs []publish.Message) []publish.Message 
 func (a *adapter) republish(t *topics, msgs []publish.Message) []publish.Message {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.republishLocked(t, msgs)
+}
+
+func (a *adapter) republishLocked(t *topics, msgs []publish.Message) []publish.Message {
 	if !a.hook.Bound {
 		return msgs
 	}

@@ -3,8 +3,11 @@ package bridge
 import (
 	"context"
 	"maps"
+	"sort"
+	"sync"
 	"time"
 
+	"github.com/wican-bridge/wican-bridge/discovery"
 	"github.com/wican-bridge/wican-bridge/store"
 )
 
@@ -23,6 +26,12 @@ func (b *Bridge) snapshot() *store.State {
 	for _, a := range list {
 		st.Webhooks = append(st.Webhooks, a.snapshot())
 	}
+	b.mu.RLock()
+	for k := range b.ignored {
+		st.Ignored = append(st.Ignored, k)
+	}
+	b.mu.RUnlock()
+	sort.Strings(st.Ignored)
 	return st
 }
 
@@ -91,14 +100,15 @@ func (b *Bridge) runOnlineCheck(ctx context.Context) {
 	}
 }
 
-// Run runs the bridge's background work until ctx ends: marking silent adapters offline
-// and saving state.
-func (b *Bridge) Run(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		b.runOnlineCheck(ctx)
-		close(done)
-	}()
+// Run runs the bridge's background work until ctx ends: marking silent adapters offline,
+// pairing adapters when EnablePairing was called, and saving state. events carries
+// adapters found by mDNS and may be nil.
+func (b *Bridge) Run(ctx context.Context, events <-chan discovery.Event) {
+	var wg sync.WaitGroup
+	wg.Go(func() { b.runOnlineCheck(ctx) })
+	if b.pairer != nil {
+		wg.Go(func() { b.pairer.run(ctx, events) })
+	}
 	b.runSaver(ctx)
-	<-done
+	wg.Wait()
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/wican-bridge/wican-bridge/broker"
 	"github.com/wican-bridge/wican-bridge/config"
+	"github.com/wican-bridge/wican-bridge/devicecfg"
+	"github.com/wican-bridge/wican-bridge/discovery"
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/publish"
 	"github.com/wican-bridge/wican-bridge/store"
@@ -59,12 +61,44 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	b = New(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log},
 		st, client)
 	client.Subscribe(topics.HAStatus(), b.HandleHAStatus)
+	b.EnablePairing(devicecfg.New(log, devicecfg.Options{}), PairingOptions{
+		Mode: cfg.Pairing, Interval: cfg.Interval, FailoverURL: cfg.FailoverURL,
+		Hosts: cfg.HostList(),
+	})
 
-	return serve(ctx, b, client, webhookLn, uiLn, log)
+	events, err := startDiscovery(ctx, cfg, log)
+	if err != nil {
+		webhookLn.Close()
+		uiLn.Close()
+		return err
+	}
+	return serve(ctx, b, client, events, webhookLn, uiLn, log)
 }
 
-func serve(ctx context.Context, b *Bridge, client *publish.Client, webhookLn, uiLn net.Listener,
-	log *slog.Logger) error {
+// startDiscovery browses for adapters over mDNS when --mdns is on. It returns nil events
+// when browsing is off.
+func startDiscovery(ctx context.Context, cfg config.Config, log *slog.Logger) (<-chan discovery.Event, error) {
+	if !cfg.MDNS {
+		log.Info("mDNS browsing is off: adapters are paired from --hosts and the admin API")
+		return nil, nil
+	}
+	if cfg.MDNSInterface != "" {
+		if _, err := net.InterfaceByName(cfg.MDNSInterface); err != nil {
+			return nil, fmt.Errorf("--mdns-interface %q: %w", cfg.MDNSInterface, err)
+		}
+	}
+	events := make(chan discovery.Event, 16)
+	browser := discovery.NewBrowser(discovery.Options{Interface: cfg.MDNSInterface, Logger: log})
+	go func() {
+		if err := browser.Run(ctx, events); err != nil {
+			log.Error("mDNS browsing stopped", "err", err)
+		}
+	}()
+	return events, nil
+}
+
+func serve(ctx context.Context, b *Bridge, client *publish.Client,
+	events <-chan discovery.Event, webhookLn, uiLn net.Listener, log *slog.Logger) error {
 	webhookSrv := newServer(b.WebhookHandler())
 	uiSrv := newServer(b.AdminHandler())
 	mqttCtx, stopMQTT := context.WithCancel(context.Background())
@@ -73,7 +107,7 @@ func serve(ctx context.Context, b *Bridge, client *publish.Client, webhookLn, ui
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = client.Run(mqttCtx) })
 	bridgeDone := make(chan struct{})
-	go func() { b.Run(bridgeCtx); close(bridgeDone) }()
+	go func() { b.Run(bridgeCtx, events); close(bridgeDone) }()
 	errs := make(chan error, 2)
 	for srv, ln := range map[*http.Server]net.Listener{webhookSrv: webhookLn, uiSrv: uiLn} {
 		wg.Go(func() {

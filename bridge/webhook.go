@@ -68,6 +68,13 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 
 func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
 	b.out.Send(msgs...)
+	a.mu.Lock()
+	needMeta := a.needMeta
+	a.needMeta = false
+	a.mu.Unlock()
+	if needMeta && b.pairer != nil {
+		b.pairer.requestMeta(a)
+	}
 	b.stats.accepted.Add(1)
 	b.valuesDirty.Store(true)
 	if post.DeviceID != "" || len(post.Meta) > 0 || post.Firmware != "" {

@@ -37,6 +37,18 @@ type Config struct {
 	DataDir         string
 	LogLevel        string
 
+	MDNS          bool
+	MDNSInterface string
+	Hosts         string // comma-separated adapter addresses, host or host:port
+	Pairing       string // "auto" or "manual"
+	Interval      time.Duration
+	FailoverURL   string
+
+	UIPassword     string
+	WebhookTLSAddr string
+	WebhookTLSCert string
+	WebhookTLSKey  string
+
 	// Addon is true when the options file exists, that is when running as an add-on.
 	Addon bool
 }
@@ -65,7 +77,59 @@ func (c *Config) settings() []setting {
 		{"base-topic", "root topic of the bridge's own state topics", &c.BaseTopic},
 		{"data-dir", "directory for the state file (default ./data, or /data in the add-on)", &c.DataDir},
 		{"log-level", "debug, info, warn or error", &c.LogLevel},
+		{"mdns", "browse for adapters over mDNS (_wican._tcp and _http._tcp)", &c.MDNS},
+		{"mdns-interface", "network interface to browse on (default: all)", &c.MDNSInterface},
+		{"hosts", "comma-separated adapter addresses that mDNS cannot see (VLAN, VPN), host or host:port", &c.Hosts},
+		{"pairing", "auto: pair adapters with no webhook URL or ours at once; manual: wait for approval", &c.Pairing},
+		{"interval", "posting interval pushed to adapters, in seconds (1 to 3600)", &c.Interval},
+		{"failover-url", "base URL of this bridge as reached from outside the LAN; adapters post there when the LAN URL fails", &c.FailoverURL},
+		{"ui-password", "password for the web page and admin API; required when --ui-addr is not loopback outside the add-on", &c.UIPassword},
+		{"webhook-tls-addr", "address of an optional HTTPS webhook listener, used with --webhook-tls-cert and --webhook-tls-key", &c.WebhookTLSAddr},
+		{"webhook-tls-cert", "PEM certificate file of the HTTPS webhook listener", &c.WebhookTLSCert},
+		{"webhook-tls-key", "PEM private key file of the HTTPS webhook listener", &c.WebhookTLSKey},
 	}
+}
+
+// Setting describes one option for documentation and for checks of the add-on's files.
+type Setting struct {
+	Flag      string // flag name, such as "webhook-addr"
+	Env       string // environment variable, such as "WICAN_WEBHOOK_ADDR"
+	OptionKey string // options.json key, such as "webhook_addr"
+	Kind      string // "string", "bool", "int" or "seconds"
+	Default   string
+	Help      string
+}
+
+// Settings lists every option with its default.
+func Settings() []Setting {
+	c := defaults()
+	var out []Setting
+	for _, s := range c.settings() {
+		st := Setting{Flag: s.name, Env: EnvName(s.name), OptionKey: OptionKey(s.name), Help: s.help}
+		switch p := s.ptr.(type) {
+		case *string:
+			st.Kind, st.Default = "string", *p
+		case *bool:
+			st.Kind, st.Default = "bool", strconv.FormatBool(*p)
+		case *int:
+			st.Kind, st.Default = "int", strconv.Itoa(*p)
+		case *time.Duration:
+			st.Kind, st.Default = "seconds", strconv.FormatFloat(p.Seconds(), 'f', -1, 64)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// HostList returns the --hosts entries, trimmed, without empty ones.
+func (c Config) HostList() []string {
+	var hosts []string
+	for _, h := range strings.Split(c.Hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
 }
 
 func defaults() Config {
@@ -77,6 +141,9 @@ func defaults() Config {
 		BaseTopic:        "wican-bridge",
 		DataDir:          "./data",
 		LogLevel:         "info",
+		MDNS:             true,
+		Pairing:          "auto",
+		Interval:         15 * time.Second,
 	}
 }
 

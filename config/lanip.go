@@ -3,6 +3,7 @@ package config
 import (
 	"bufio"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -107,4 +108,64 @@ func DefaultPublicURL(webhookAddr string) (string, bool) {
 		return "http://127.0.0.1:" + port, false
 	}
 	return "http://" + net.JoinHostPort(ip, port), true
+}
+
+// CheckPublicURL tells whether adapters on the LAN can reach a public URL. It returns a
+// problem and its fix, or two empty strings when the URL looks reachable.
+func CheckPublicURL(raw string) (problem, fix string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return "the public URL is not a valid URL", "set --public-url to http://<this host's LAN address>:8780"
+	}
+	fix = "set --public-url to http://<this host's LAN address>:" + portOr(u.Port(), "8780")
+	if u.Scheme == "https" {
+		return "the public URL uses https://, which the non-Pro WiCAN cannot post to and the " +
+			"Pro accepts only with a publicly trusted certificate", fix + " (plain http on the LAN)"
+	}
+	ip := net.ParseIP(u.Hostname())
+	if ip == nil {
+		return "", ""
+	}
+	switch {
+	case ip.IsLoopback():
+		return "the public URL is a loopback address, which adapters cannot reach", fix
+	case ip.IsUnspecified():
+		return "the public URL is 0.0.0.0, which is not an address adapters can post to", fix
+	case ip.IsLinkLocalUnicast():
+		return "the public URL is a link-local address", fix
+	}
+	if name := interfaceOf(ip); name != "" && IsVirtualInterface(name) {
+		return "the public URL is the address of " + name + ", a container bridge or VPN " +
+			"interface that adapters on the LAN cannot reach", fix
+	}
+	if dockerRange.Contains(ip) {
+		return "the public URL is in 172.17.0.0/16, Docker's default bridge network", fix
+	}
+	return "", ""
+}
+
+var dockerRange = &net.IPNet{IP: net.IPv4(172, 17, 0, 0), Mask: net.CIDRMask(16, 32)}
+
+func portOr(port, fallback string) string {
+	if port == "" {
+		return fallback
+	}
+	return port
+}
+
+// interfaceOf returns the name of the local interface that has ip, or "".
+func interfaceOf(ip net.IP) string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return ""
+	}
+	for _, iface := range ifaces {
+		addrs, _ := iface.Addrs()
+		for _, a := range addrs {
+			if ipnet, ok := a.(*net.IPNet); ok && ipnet.IP.Equal(ip) {
+				return iface.Name
+			}
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 func (c *Config) validate() error {
@@ -38,6 +39,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("--discovery-prefix and --base-topic must be one MQTT topic level " +
 			"without wildcards")
 	}
+	if err := c.validatePairing(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -48,4 +52,43 @@ func (c *Config) validate() error {
 
 func isTopicSegment(s string) bool {
 	return s != "" && !strings.ContainsAny(s, "+#/\x00")
+}
+
+func (c *Config) validatePairing() error {
+	if c.Pairing != "auto" && c.Pairing != "manual" {
+		return fmt.Errorf("--pairing %q: use auto or manual", c.Pairing)
+	}
+	if c.Interval < time.Second || c.Interval > time.Hour || c.Interval%time.Second != 0 {
+		return fmt.Errorf("--interval %v: use whole seconds from 1 to 3600", c.Interval)
+	}
+	if c.FailoverURL != "" {
+		u, err := url.Parse(c.FailoverURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--failover-url %q must be an http:// or https:// base URL", c.FailoverURL)
+		}
+		c.FailoverURL = strings.TrimRight(c.FailoverURL, "/")
+	}
+	if (c.WebhookTLSCert == "") != (c.WebhookTLSKey == "") {
+		return fmt.Errorf("--webhook-tls-cert and --webhook-tls-key go together")
+	}
+	if c.WebhookTLSCert != "" && c.WebhookTLSAddr == "" {
+		c.WebhookTLSAddr = ":8743"
+	}
+	if !c.Addon && c.UIPassword == "" && !isLoopbackAddr(c.UIAddr) {
+		return fmt.Errorf("--ui-addr %s is reachable from other machines: set --ui-password,"+
+			" or listen on 127.0.0.1", c.UIAddr)
+	}
+	return nil
+}
+
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -69,7 +69,7 @@ func (t Topics) DiagnosticConfigs(dev Device) []publish.Message {
 		cfg := entityConfig{
 			Name:            d.name,
 			UniqueID:        dev.Node + "_" + d.key,
-			DefaultEntityID: d.component + "." + EntitySlug(dev.Name) + "_" + EntitySlug(d.name),
+			DefaultEntityID: DefaultEntityID(d.component, dev.Name, d.name),
 			StateTopic:      t.Diagnostics(dev.Node),
 			ValueTemplate:   "{{ value_json." + d.field + " }}",
 			DeviceClass:     d.class,
@@ -120,4 +120,14 @@ func Timestamp(t time.Time) string {
 // FormatNumber formats a parameter value as its MQTT state.
 func FormatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// DiagnosticEntityIDs returns the proposed entity ids of a device's diagnostic entities,
+// by diagnostics field name.
+func DiagnosticEntityIDs(deviceName string) map[string]string {
+	ids := make(map[string]string, len(diagnosticEntities))
+	for _, d := range diagnosticEntities {
+		ids[d.field] = DefaultEntityID(d.component, deviceName, d.name)
+	}
+	return ids
 }

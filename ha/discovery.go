@@ -92,6 +92,12 @@ func (d Device) config() deviceConfig {
 	}
 }
 
+// DefaultEntityID returns the entity id the bridge proposes for an entity, such as
+// "sensor.golf_soc". Home Assistant uses it when it first creates the entity.
+func DefaultEntityID(component, deviceName, key string) string {
+	return component + "." + EntitySlug(deviceName) + "_" + EntitySlug(key)
+}
+
 // ParamKey returns the object id of a parameter, kept apart from the diagnostic ids.
 func ParamKey(name string) string {
 	key := ObjectID(name)
@@ -106,7 +112,7 @@ func (t Topics) ParamConfig(dev Device, key, name string, e Entity) publish.Mess
 	cfg := entityConfig{
 		Name:            DisplayName(name),
 		UniqueID:        dev.Node + "_" + key,
-		DefaultEntityID: e.Component + "." + EntitySlug(dev.Name) + "_" + EntitySlug(key),
+		DefaultEntityID: DefaultEntityID(e.Component, dev.Name, key),
 		StateTopic:      t.State(dev.Node, key),
 		DeviceClass:     e.DeviceClass,
 		Unit:            e.Unit,

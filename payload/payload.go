@@ -330,3 +330,20 @@ func ParseUptime(s string) (float64, bool) {
 func finite(f float64) bool {
 	return !math.IsInf(f, 0) && !math.IsNaN(f)
 }
+
+// ValueOf converts a value that encoding/json decoded into an any (float64, string or bool)
+// into a parameter value. Other types are not parameter values.
+func ValueOf(v any) (Value, bool) {
+	switch x := v.(type) {
+	case float64:
+		return Value{Kind: Number, Num: x}, finite(x)
+	case string:
+		return stringValue(x), true
+	case bool:
+		if x {
+			return Value{Kind: Binary, Num: 1, Text: "on"}, true
+		}
+		return Value{Kind: Binary, Num: 0, Text: "off"}, true
+	}
+	return Value{}, false
+}

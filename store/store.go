@@ -27,6 +27,9 @@ const version = 1
 type State struct {
 	Version  int        `json:"version"`
 	Webhooks []*Webhook `json:"webhooks"`
+	// Ignored lists adapters the user unpaired, by device id or address, so that discovery
+	// does not pair them again. Adding one by address takes it off the list.
+	Ignored []string `json:"ignored,omitempty"`
 }
 
 // Webhook is one webhook and the adapter bound to it, if any.
@@ -42,6 +45,16 @@ type Webhook struct {
 	Firmware string `json:"firmware,omitempty"`
 	Host     string `json:"host,omitempty"`    // address of the adapter's API, "ip[:port]"
 	Managed  bool   `json:"managed,omitempty"` // the bridge set the adapter's webhook URL
+	// MDNSHost is the adapter's mDNS host name, such as "wican_a1b2c3d4e5f6.local".
+	MDNSHost string `json:"mdns_host,omitempty"`
+	// Source tells how the bridge learned of the adapter: "mdns", "hosts", "api", or ""
+	// for a webhook created by hand.
+	Source string `json:"source,omitempty"`
+	// Approved is set when the user approved pairing an adapter whose webhook URL pointed
+	// elsewhere, or any adapter in manual pairing mode.
+	Approved bool `json:"approved,omitempty"`
+	// Takebacks counts how often another receiver replaced the URL the bridge set.
+	Takebacks int `json:"takebacks,omitempty"`
 	// Interval is the posting interval pushed to the adapter, in seconds; 0 when not pushed.
 	Interval int                     `json:"interval,omitempty"`
 	Meta     map[string]payload.Meta `json:"meta,omitempty"`
