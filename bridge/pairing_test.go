@@ -137,8 +137,10 @@ func TestForeignURLWaitsForApproval(t *testing.T) {
 	foreign := "http://192.0.2.50:8123/api/webhook/abcdef0123456789"
 	adapter, host := startSim(t, sim.Options{Pro: true, UserURL: foreign, Seed: 4})
 	h.announce(adapter, host)
-	d := h.waitDevice("waiting for approval", func(d DeviceInfo) bool { return d.State == stateWaiting &&
-		strings.Contains(d.Reason, "another receiver") })
+	d := h.waitDevice("waiting for approval", func(d DeviceInfo) bool {
+		return d.State == stateWaiting &&
+			strings.Contains(d.Reason, "another receiver")
+	})
 	if strings.Contains(d.Reason, "abcdef") {
 		t.Errorf("reason %q shows the other receiver's webhook id", d.Reason)
 	}
