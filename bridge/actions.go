@@ -111,7 +111,7 @@ func (b *Bridge) rename(a *adapter, name string) {
 	a.hook.Name = name
 	var msgs = a.republishLocked(b.topics, nil)
 	a.mu.Unlock()
-	b.out.Send(msgs...)
+	b.send(msgs...)
 	b.structureDirty.Store(true)
 }
 

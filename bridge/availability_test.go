@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,53 @@ func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
 	}
 	if v := devices[0].Values["HV_V"].Value; v != 702.4 {
 		t.Errorf("HV_V after restart = %v, want 702.4", v)
+	}
+}
+
+func TestEntityDeletedInHAStaysDeleted(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	socConfig := testTopics.Config(ha.Sensor, proNode, "SOC")
+	h.sub.WaitFor(t, 5*time.Second, "SOC config", func(l map[string]string) bool { return l[socConfig] != "" })
+
+	// Home Assistant clears the retained config when the user deletes the entity.
+	h.sub.Publish(t, socConfig, "", true)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(h.logs.String(), "entity deleted in Home Assistant") {
+		if time.Now().After(deadline) {
+			t.Fatal("the bridge did not notice the deletion")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	h.sub.Reset()
+	h.sub.Publish(t, testTopics.HAStatus(), "online", false)
+	h.mustPost(id, []byte(`{"autopid_data":{"SOC":50}}`))
+	h.waitState(testTopics.State(proNode, "HV_V"), "702.4") // the birth resend is done
+	time.Sleep(200 * time.Millisecond)
+	for _, m := range h.sub.Messages() {
+		if m.Topic == socConfig && m.Payload != "" {
+			t.Fatal("the deleted entity was published again")
+		}
+	}
+
+	resp, err := http.Post(h.admin.URL+"/api/devices/"+proNode+"/restore", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h.sub.WaitFor(t, 5*time.Second, "SOC restored", func(l map[string]string) bool { return l[socConfig] != "" })
+}
+
+func TestOwnRemovalIsNotADeletion(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-changed.json")) // provisional node first
+	h.mustPost(id, fixture(t, "pro-full.json"))    // identity arrives: provisional entities removed
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(h.logs.String(), "entity deleted in Home Assistant") {
+		t.Error("the bridge took its own removal for a deletion by the user")
 	}
 }

@@ -49,6 +49,7 @@ type Bridge struct {
 	adapters map[string]*adapter // by webhook id
 	ignored  map[string]bool     // unpaired adapters, by lower-case device id or address
 	pairer   *pairer
+	removals removals
 
 	structureDirty atomic.Bool // webhooks, bindings or metadata changed
 	valuesDirty    atomic.Bool
@@ -145,7 +146,7 @@ func (b *Bridge) Republish() {
 	var msgs []publish.Message
 	for _, a := range b.list() {
 		msgs = a.republish(b.topics, msgs[:0])
-		b.out.Send(msgs...)
+		b.send(msgs...)
 	}
 }
 
@@ -176,7 +177,7 @@ func (b *Bridge) CheckOnline(now time.Time) {
 		msgs, offline = a.checkOnline(b.topics, now, b.opts.MinOffline, msgs[:0])
 		if offline {
 			b.log.Info("adapter offline: no post within its limit", "device", a.label())
-			b.out.Send(msgs...)
+			b.send(msgs...)
 		}
 	}
 }

@@ -94,6 +94,9 @@ func (h *harness) start(st *store.State) {
 		DataDir: h.dataDir, BirthDelay: 50 * time.Millisecond, MinOffline: h.opts.minOffline,
 		Logger: log}, st, client)
 	client.Subscribe(testTopics.HAStatus(), b.HandleHAStatus)
+	for _, filter := range b.ConfigFilters() {
+		client.Subscribe(filter, b.HandleConfig)
+	}
 	if h.opts.pairing != nil {
 		b.EnablePairing(devicecfg.New(log, devicecfg.Options{Timeout: time.Second}), *h.opts.pairing)
 	}

@@ -25,6 +25,7 @@ func (b *Bridge) AdminHandler() http.Handler {
 	e.POST("/api/devices/:id/approve", b.handleApprove)
 	e.PATCH("/api/devices/:id", b.handlePatchDevice)
 	e.DELETE("/api/devices/:id", b.handleDeleteDevice)
+	e.POST("/api/devices/:id/restore", b.handleRestore)
 	e.POST("/api/remove-all", b.handleRemoveAll)
 	e.GET("/api/status", b.handleStatus)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })

@@ -185,7 +185,7 @@ func (a *adapter) paramConfig(t *topics, prm *param, msgs []publish.Message) []p
 // announce appends every discovery config of the adapter, then every state.
 func (a *adapter) announce(t *topics, msgs []publish.Message) []publish.Message {
 	dev := a.device()
-	msgs = append(msgs, t.DiagnosticConfigs(dev)...)
+	msgs = append(msgs, t.DiagnosticConfigs(dev, func(key string) bool { return a.removed[key] })...)
 	for _, prm := range a.params {
 		msgs = a.paramConfig(t, prm, msgs)
 	}

@@ -291,7 +291,7 @@ func (p *pairer) recordCounters(a *adapter, wh devicecfg.Webhook) {
 	}
 	a.mu.Unlock()
 	if msg != nil {
-		p.b.out.Send(*msg)
+		p.b.send(*msg)
 	}
 }
 

@@ -138,7 +138,7 @@ func (a *adapter) setHost(host, mdnsHost string) bool {
 // applyAndSend merges an update read from the adapter's API and publishes the result.
 func (b *Bridge) applyAndSend(a *adapter, p *payload.Post, _ bool) {
 	msgs := a.update(b.topics, p, nil)
-	b.out.Send(msgs...)
+	b.send(msgs...)
 	if len(p.Meta) > 0 {
 		b.structureDirty.Store(true)
 	}
@@ -159,7 +159,7 @@ func (b *Bridge) forget(a *adapter) {
 	id := a.hook.ID
 	a.mu.Unlock()
 
-	b.out.Send(msgs...)
+	b.send(msgs...)
 	b.mu.Lock()
 	delete(b.adapters, id)
 	b.mu.Unlock()

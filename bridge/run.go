@@ -61,6 +61,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	b = New(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log},
 		st, client)
 	client.Subscribe(topics.HAStatus(), b.HandleHAStatus)
+	for _, filter := range b.ConfigFilters() {
+		client.Subscribe(filter, b.HandleConfig)
+	}
 	b.EnablePairing(devicecfg.New(log, devicecfg.Options{}), PairingOptions{
 		Mode: cfg.Pairing, Interval: cfg.Interval, FailoverURL: cfg.FailoverURL,
 		Hosts: cfg.HostList(),

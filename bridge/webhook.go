@@ -67,7 +67,7 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 }
 
 func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
-	b.out.Send(msgs...)
+	b.send(msgs...)
 	a.mu.Lock()
 	needMeta := a.needMeta
 	a.needMeta = false

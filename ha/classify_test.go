@@ -116,7 +116,7 @@ func TestClassifyAlwaysValid(t *testing.T) {
 
 func TestDiagnosticConfigsValid(t *testing.T) {
 	topics := Topics{Prefix: "homeassistant", Base: "wican-bridge"}
-	for _, msg := range topics.DiagnosticConfigs(Device{Node: "wican_abc", Name: "WiCAN abc"}) {
+	for _, msg := range topics.DiagnosticConfigs(Device{Node: "wican_abc", Name: "WiCAN abc"}, nil) {
 		if err := ValidateConfig(msg.Topic, msg.Payload); err != nil {
 			t.Error(err)
 		}

@@ -60,12 +60,26 @@ var diagnosticEntities = []diagnostic{
 		component: Sensor, icon: "mdi:alert-circle-outline", category: "diagnostic"},
 }
 
-// DiagnosticConfigs builds the discovery configs of an adapter's diagnostic entities.
-// Their only availability is the bridge's, so the 12 V battery keeps its last value
-// while the car sleeps and the Online sensor can show the adapter as disconnected.
-func (t Topics) DiagnosticConfigs(dev Device) []publish.Message {
+// IsDiagnosticKey reports whether key is the object id of a diagnostic entity.
+func IsDiagnosticKey(key string) bool {
+	for _, d := range diagnosticEntities {
+		if d.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// DiagnosticConfigs builds the discovery configs of an adapter's diagnostic entities,
+// leaving out those whose keys skip reports true. Their only availability is the
+// bridge's, so the 12 V battery keeps its last value while the car sleeps and the Online
+// sensor can show the adapter as disconnected.
+func (t Topics) DiagnosticConfigs(dev Device, skip func(key string) bool) []publish.Message {
 	msgs := make([]publish.Message, 0, len(diagnosticEntities))
 	for _, d := range diagnosticEntities {
+		if skip != nil && skip(d.key) {
+			continue
+		}
 		cfg := entityConfig{
 			Name:            d.name,
 			UniqueID:        dev.Node + "_" + d.key,
