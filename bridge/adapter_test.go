@@ -1,7 +1,10 @@
 package bridge
 
 import (
+	"net/http/httptest"
+
 	"github.com/wican-bridge/wican-bridge/payload"
+	"github.com/wican-bridge/wican-bridge/publish"
 	"github.com/wican-bridge/wican-bridge/store"
 )
 
@@ -10,3 +13,12 @@ func newHookForTest() *store.Webhook {
 }
 
 func emptyPost() *payload.Post { return &payload.Post{} }
+
+// discard is a Sender that drops every message.
+type discard struct{}
+
+func (discard) Send(...publish.Message) {}
+
+func newEmptyState() *store.State { return &store.State{} }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

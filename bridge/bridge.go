@@ -34,6 +34,7 @@ type Options struct {
 	// BirthDelay is the longest random delay before resending everything after Home
 	// Assistant's birth message; 5 s when zero.
 	BirthDelay time.Duration
+	UIAccess   UIAccess
 	Logger     *slog.Logger
 }
 

@@ -15,9 +15,11 @@ func (b *Bridge) WebhookHandler() http.Handler {
 	return e
 }
 
-// AdminHandler returns the handler of the admin API.
+// AdminHandler returns the handler of the admin API and web page.
 func (b *Bridge) AdminHandler() http.Handler {
 	e := newEcho()
+	e.Use(b.opts.UIAccess.guard)
+	e.GET("/metrics", b.handleMetrics)
 	e.POST("/api/webhooks", b.handleCreateWebhook)
 	e.GET("/api/webhooks", b.handleListWebhooks)
 	e.GET("/api/devices", b.handleListDevices)

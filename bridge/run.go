@@ -2,12 +2,16 @@ package bridge
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wican-bridge/wican-bridge/broker"
@@ -17,6 +21,7 @@ import (
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/publish"
 	"github.com/wican-bridge/wican-bridge/store"
+	"github.com/wican-bridge/wican-bridge/supervisor"
 )
 
 // Run starts the bridge with cfg and serves until ctx ends, then shuts down in order:
@@ -29,12 +34,6 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	publicURL := resolvePublicURL(cfg, log)
 
-	mqttURL, stopBroker, err := startBroker(cfg, log)
-	if err != nil {
-		return err
-	}
-	defer stopBroker()
-
 	webhookLn, err := net.Listen("tcp", cfg.WebhookAddr)
 	if err != nil {
 		return fmt.Errorf("webhook listener on %s: %w", cfg.WebhookAddr, err)
@@ -44,22 +43,45 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		webhookLn.Close()
 		return fmt.Errorf("admin listener on %s: %w", cfg.UIAddr, err)
 	}
-
-	topics := ha.Topics{Prefix: cfg.DiscoveryPrefix, Base: cfg.BaseTopic}
-	var b *Bridge
-	client, err := publish.New(publish.Options{
-		Broker: mqttURL, Username: cfg.MQTTUser, Password: cfg.MQTTPassword,
-		CAFile: cfg.MQTTCAFile, ClientID: "wican-bridge-" + newWebhookID()[:8],
-		StatusTopic: topics.BridgeStatus(), Logger: log,
-		OnConnect: func() { b.Republish() },
-	})
+	tlsLn, err := listenTLS(cfg)
 	if err != nil {
 		webhookLn.Close()
 		uiLn.Close()
 		return err
 	}
-	b = New(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log},
-		st, client)
+	lns := listeners{webhook: webhookLn, ui: uiLn, tls: tlsLn}
+	ui := newSwitchHandler()
+	uiSrv := newServer(ui)
+	uiDone := make(chan struct{})
+	go func() { _ = uiSrv.Serve(uiLn); close(uiDone) }()
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = uiSrv.Shutdown(shutdownCtx)
+		<-uiDone
+	}()
+
+	broker, stopBroker, err := resolveBroker(ctx, cfg, log)
+	if err != nil {
+		lns.close()
+		return err
+	}
+	defer stopBroker()
+
+	topics := ha.Topics{Prefix: cfg.DiscoveryPrefix, Base: cfg.BaseTopic}
+	var b *Bridge
+	client, err := publish.New(publish.Options{
+		Broker: broker.url, Username: broker.user, Password: broker.password,
+		CAFile: cfg.MQTTCAFile, ClientID: "wican-bridge-" + newWebhookID()[:8],
+		StatusTopic: topics.BridgeStatus(), Logger: log,
+		OnConnect: func() { b.Republish() },
+	})
+	if err != nil {
+		lns.close()
+		return err
+	}
+	b = New(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log,
+		UIAccess: uiAccess(cfg)}, st, client)
 	client.Subscribe(topics.HAStatus(), b.HandleHAStatus)
 	for _, filter := range b.ConfigFilters() {
 		client.Subscribe(filter, b.HandleConfig)
@@ -71,11 +93,54 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	events, err := startDiscovery(ctx, cfg, log)
 	if err != nil {
-		webhookLn.Close()
-		uiLn.Close()
+		lns.close()
 		return err
 	}
-	return serve(ctx, b, client, events, webhookLn, uiLn, log)
+	ui.set(b.AdminHandler())
+	return serve(ctx, b, client, events, lns, log)
+}
+
+// listeners are the bridge's open sockets. tls is nil without a certificate.
+type listeners struct {
+	webhook, ui, tls net.Listener
+}
+
+func (l listeners) close() {
+	for _, ln := range []net.Listener{l.webhook, l.ui, l.tls} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// listenTLS opens the optional HTTPS webhook listener, for a failover URL reached from
+// outside the LAN.
+func listenTLS(cfg config.Config) (net.Listener, error) {
+	if cfg.WebhookTLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.WebhookTLSCert, cfg.WebhookTLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("webhook TLS certificate %s and key %s: %w", cfg.WebhookTLSCert,
+			cfg.WebhookTLSKey, err)
+	}
+	ln, err := tls.Listen("tcp", cfg.WebhookTLSAddr, &tls.Config{
+		Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, fmt.Errorf("webhook TLS listener on %s: %w", cfg.WebhookTLSAddr, err)
+	}
+	return ln, nil
+}
+
+// supervisorIngress is the address from which Home Assistant's ingress proxy connects.
+const supervisorIngress = "172.30.32.2"
+
+func uiAccess(cfg config.Config) UIAccess {
+	access := UIAccess{Password: cfg.UIPassword}
+	if cfg.Addon {
+		access.AllowedIPs = []string{supervisorIngress}
+	}
+	return access
 }
 
 // startDiscovery browses for adapters over mDNS when --mdns is on. It returns nil events
@@ -101,9 +166,11 @@ func startDiscovery(ctx context.Context, cfg config.Config, log *slog.Logger) (<
 }
 
 func serve(ctx context.Context, b *Bridge, client *publish.Client,
-	events <-chan discovery.Event, webhookLn, uiLn net.Listener, log *slog.Logger) error {
-	webhookSrv := newServer(b.WebhookHandler())
-	uiSrv := newServer(b.AdminHandler())
+	events <-chan discovery.Event, lns listeners, log *slog.Logger) error {
+	servers := map[*http.Server]net.Listener{newServer(b.WebhookHandler()): lns.webhook}
+	if lns.tls != nil {
+		servers[newServer(b.WebhookHandler())] = lns.tls
+	}
 	mqttCtx, stopMQTT := context.WithCancel(context.Background())
 	bridgeCtx, stopBridge := context.WithCancel(context.Background())
 
@@ -111,16 +178,19 @@ func serve(ctx context.Context, b *Bridge, client *publish.Client,
 	wg.Go(func() { _ = client.Run(mqttCtx) })
 	bridgeDone := make(chan struct{})
 	go func() { b.Run(bridgeCtx, events); close(bridgeDone) }()
-	errs := make(chan error, 2)
-	for srv, ln := range map[*http.Server]net.Listener{webhookSrv: webhookLn, uiSrv: uiLn} {
+	errs := make(chan error, len(servers))
+	for srv, ln := range servers {
 		wg.Go(func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				errs <- err
 			}
 		})
 	}
-	log.Info("bridge started", "webhook", webhookLn.Addr().String(), "ui", uiLn.Addr().String(),
-		"public_url", b.opts.PublicURL)
+	log.Info("bridge started", "webhook", lns.webhook.Addr().String(),
+		"ui", lns.ui.Addr().String(), "public_url", b.opts.PublicURL)
+	if lns.tls != nil {
+		log.Info("HTTPS webhook listener started", "addr", lns.tls.Addr().String())
+	}
 
 	var runErr error
 	select {
@@ -132,8 +202,9 @@ func serve(ctx context.Context, b *Bridge, client *publish.Client,
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = webhookSrv.Shutdown(shutdownCtx)
-	_ = uiSrv.Shutdown(shutdownCtx)
+	for srv := range servers {
+		_ = srv.Shutdown(shutdownCtx)
+	}
 	stopBridge()
 	<-bridgeDone
 	client.Flush(shutdownCtx)
@@ -166,15 +237,80 @@ func resolvePublicURL(cfg config.Config, log *slog.Logger) string {
 	return url
 }
 
-// startBroker returns the broker URL to use. Without --mqtt it starts the embedded broker.
-func startBroker(cfg config.Config, log *slog.Logger) (string, func(), error) {
+// brokerLogin is the broker the bridge publishes to.
+type brokerLogin struct {
+	url, user, password string
+}
+
+// resolveBroker picks the broker: --mqtt when given, else the Supervisor's MQTT service in
+// the add-on, else the embedded broker.
+func resolveBroker(ctx context.Context, cfg config.Config, log *slog.Logger) (brokerLogin, func(), error) {
 	if cfg.MQTTURL != "" {
-		return cfg.MQTTURL, func() {}, nil
+		return brokerLogin{cfg.MQTTURL, cfg.MQTTUser, cfg.MQTTPassword}, func() {}, nil
 	}
+	if cfg.Addon {
+		login, err := waitForSupervisorMQTT(ctx, log)
+		return login, func() {}, err
+	}
+	return startEmbedded(cfg, log)
+}
+
+// waitForSupervisorMQTT asks the Supervisor for the MQTT service until it has one.
+func waitForSupervisorMQTT(ctx context.Context, log *slog.Logger) (brokerLogin, error) {
+	token := os.Getenv(supervisor.TokenEnv)
+	for {
+		reqCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		m, err := supervisor.MQTTService(reqCtx, http.DefaultClient, "http://supervisor", token)
+		cancel()
+		if err == nil {
+			log.Info("using the MQTT broker from the Supervisor", "broker", m.URL())
+			return brokerLogin{m.URL(), m.Username, m.Password}, nil
+		}
+		if errors.Is(err, supervisor.ErrNoMQTTService) {
+			log.Error("no MQTT broker in Home Assistant: install and start the Mosquitto "+
+				"broker add-on, or set the mqtt option; retrying in 30 s", "err", err)
+		} else {
+			log.Warn("asking the Supervisor for the MQTT service failed; retrying in 30 s", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return brokerLogin{}, ctx.Err()
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// switchHandler serves a placeholder until the bridge's handler is ready, so that the
+// add-on's watchdog sees a healthy /healthz while the bridge waits for its broker.
+type switchHandler struct {
+	h atomic.Pointer[http.Handler]
+}
+
+func newSwitchHandler() *switchHandler {
+	s := &switchHandler{}
+	var starting http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			_, _ = io.WriteString(w, "ok\n")
+			return
+		}
+		http.Error(w, "the bridge is starting: it waits for its MQTT broker", http.StatusServiceUnavailable)
+	})
+	s.h.Store(&starting)
+	return s
+}
+
+func (s *switchHandler) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *switchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+// startEmbedded starts the embedded broker and says how Home Assistant connects to it.
+func startEmbedded(cfg config.Config, log *slog.Logger) (brokerLogin, func(), error) {
 	emb, err := broker.Start(cfg.EmbeddedMQTTAddr, cfg.EmbeddedMQTTUser,
 		cfg.EmbeddedMQTTPassword, log)
 	if err != nil {
-		return "", nil, err
+		return brokerLogin{}, nil, err
 	}
 	host, port, _ := net.SplitHostPort(emb.Addr())
 	local := host
@@ -189,5 +325,7 @@ func startBroker(cfg config.Config, log *slog.Logger) (string, func(), error) {
 	log.Info("embedded MQTT broker started: in Home Assistant add the MQTT integration with"+
 		" this broker", "addr", emb.Addr(), "how", reach,
 		"login_required", cfg.EmbeddedMQTTUser != "")
-	return "tcp://" + net.JoinHostPort(local, port), func() { _ = emb.Close() }, nil
+	login := brokerLogin{"tcp://" + net.JoinHostPort(local, port), cfg.EmbeddedMQTTUser,
+		cfg.EmbeddedMQTTPassword}
+	return login, func() { _ = emb.Close() }, nil
 }

@@ -2,6 +2,7 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,7 +25,9 @@ type Broker struct {
 // Start listens on addr and serves MQTT until Close. With a user name, clients must log
 // in with it and the password; without one, any client may connect.
 func Start(addr, user, password string, log *slog.Logger) (*Broker, error) {
-	server := mqtt.New(&mqtt.Options{InlineClient: false, Logger: log.With("component", "embedded-broker")})
+	// The broker logs every start step at Info: only its warnings reach the bridge's log.
+	quiet := slog.New(minLevel{log.Handler(), slog.LevelWarn}).With("component", "embedded-broker")
+	server := mqtt.New(&mqtt.Options{InlineClient: false, Logger: quiet})
 	if err := server.AddHook(new(auth.Hook), &auth.Options{Ledger: ledger(user, password)}); err != nil {
 		return nil, fmt.Errorf("embedded broker auth: %w", err)
 	}
@@ -59,3 +62,21 @@ func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker.
 func (b *Broker) Close() error { return b.server.Close() }
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(attrs), m.level}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.level}
+}

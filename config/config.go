@@ -172,15 +172,21 @@ func Load(args []string, getenv func(string) string, optionsFile string) (Config
 		return c, fmt.Errorf("unexpected argument %q: every setting is a --flag", fs.Arg(0))
 	}
 
-	onCommandLine := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	for _, s := range c.settings() {
-		if onCommandLine[s.name] {
+		if explicit[s.name] {
 			continue
 		}
-		if err := applyFallback(fs, s.name, getenv, options); err != nil {
+		set, err := applyFallback(fs, s.name, getenv, options)
+		if err != nil {
 			return c, err
 		}
+		explicit[s.name] = set
+	}
+	if c.Addon && !explicit["ui-addr"] {
+		// The Supervisor reaches a host-network add-on through the host's gateway address.
+		c.UIAddr = ":8099"
 	}
 	return c, c.validate()
 }
@@ -220,29 +226,31 @@ func OptionKey(flagName string) string {
 	return strings.ReplaceAll(flagName, "-", "_")
 }
 
+// applyFallback sets a flag from its environment variable, else from the add-on options.
+// It reports whether either had a value.
 func applyFallback(fs *flag.FlagSet, name string, getenv func(string) string,
-	options map[string]json.RawMessage) error {
+	options map[string]json.RawMessage) (bool, error) {
 	if v := getenv(EnvName(name)); v != "" {
 		if err := fs.Set(name, v); err != nil {
-			return fmt.Errorf("%s: %w", EnvName(name), err)
+			return false, fmt.Errorf("%s: %w", EnvName(name), err)
 		}
-		return nil
+		return true, nil
 	}
 	raw, ok := options[OptionKey(name)]
 	if !ok {
-		return nil
+		return false, nil
 	}
 	v, err := optionString(raw)
 	if err != nil {
-		return fmt.Errorf("option %s in %s: %w", OptionKey(name), AddonOptionsFile, err)
+		return false, fmt.Errorf("option %s in %s: %w", OptionKey(name), AddonOptionsFile, err)
 	}
 	if v == "" {
-		return nil
+		return false, nil
 	}
 	if err := fs.Set(name, v); err != nil {
-		return fmt.Errorf("option %s: %w", OptionKey(name), err)
+		return false, fmt.Errorf("option %s: %w", OptionKey(name), err)
 	}
-	return nil
+	return true, nil
 }
 
 // optionString turns an options.json value into flag syntax. Lists become comma-separated.

@@ -43,6 +43,7 @@ type Client struct {
 	subsMu    sync.Mutex
 	subs      map[string]Handler
 	sent      atomic.Uint64
+	latency   *Histogram
 }
 
 const qos = 1
@@ -55,6 +56,7 @@ func New(opts Options) (*Client, error) {
 		q:         newQueue(),
 		connected: make(chan struct{}, 1),
 		subs:      make(map[string]Handler),
+		latency:   newHistogram(),
 	}
 	mo := mqtt.NewClientOptions().
 		AddBroker(opts.Broker).
@@ -115,6 +117,9 @@ func (c *Client) Connected() bool {
 
 // Pending returns the number of messages waiting to be published.
 func (c *Client) Pending() int { return c.q.len() }
+
+// Latency returns the histogram of publish latencies.
+func (c *Client) Latency() *Histogram { return c.latency }
 
 // Published returns how many messages the broker has acknowledged.
 func (c *Client) Published() uint64 { return c.sent.Load() }
@@ -182,6 +187,7 @@ func (c *Client) publishBatch(ctx context.Context, batch []Message, tokens []mqt
 			continue
 		}
 		c.sent.Add(1)
+		c.latency.observe(time.Since(batch[i].queued))
 	}
 	if len(failed) > 0 {
 		c.log.Warn("MQTT publish failed, will retry", "count", len(failed), "err", firstErr)

@@ -1,6 +1,9 @@
 package publish
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // queue holds messages waiting to be published, at most one per topic. A newer message
 // for a topic that is still waiting replaces the older one in place, so the queue never
@@ -21,9 +24,13 @@ func (q *queue) push(msgs ...Message) {
 	if len(msgs) == 0 {
 		return
 	}
+	now := time.Now()
 	q.mu.Lock()
 	for _, m := range msgs {
+		m.queued = now
 		if i, ok := q.index[m.Topic]; ok {
+			// The replaced message's wait counts, so the latency covers the whole delay.
+			m.queued = q.pending[i].queued
 			q.pending[i] = m
 			continue
 		}
