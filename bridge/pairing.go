@@ -48,7 +48,7 @@ func (b *Bridge) EnablePairing(client *devicecfg.Client, opts PairingOptions) {
 	if opts.Interval == 0 {
 		opts.Interval = 15 * time.Second
 	}
-	b.pairer = &pairer{b: b, client: client, opts: opts, log: b.log, sem: make(chan struct{}, 4)}
+	b.pairer = &pairer{b: b, client: client, opts: opts, log: b.log, sem: make(chan struct{}, 8)}
 }
 
 // run checks every known adapter, adds the fixed hosts and follows discovery events until
@@ -80,10 +80,31 @@ func (p *pairer) run(ctx context.Context, events <-chan discovery.Event) {
 	}
 }
 
+// checkAll checks every adapter, except unreachable ones still backing off.
 func (p *pairer) checkAll() {
+	now := time.Now()
 	for _, a := range p.b.list() {
-		p.schedule(a)
+		a.mu.Lock()
+		waiting := a.pair != nil && now.Before(a.pair.retryAt)
+		a.mu.Unlock()
+		if !waiting {
+			p.schedule(a)
+		}
 	}
+}
+
+// maxBackoff bounds how long periodic checks skip an unreachable adapter.
+const maxBackoff = time.Hour
+
+// recordReachable updates the backoff after a check. Call with the adapter's mutex held.
+func (p *pairer) recordReachable(a *adapter, reachable bool) {
+	if reachable {
+		a.pair.failures, a.pair.retryAt = 0, time.Time{}
+		return
+	}
+	a.pair.failures++
+	backoff := p.opts.CheckPeriod << min(a.pair.failures-1, 10)
+	a.pair.retryAt = time.Now().Add(min(backoff, maxBackoff))
 }
 
 // schedule checks one adapter in the background, unless a check is under way.
@@ -157,12 +178,22 @@ func (p *pairer) check(ctx context.Context, a *adapter) {
 	wh, err := p.client.GetWebhook(ctx, host)
 	if err != nil {
 		if ctx.Err() == nil {
-			p.setState(a, stateUnreachable, "the adapter's API at "+host+" does not answer: "+
-				err.Error())
-			p.log.Warn("adapter unreachable", "device", a.label(), "host", host, "err", err)
+			a.mu.Lock()
+			p.recordReachable(a, false)
+			first := a.pair.failures == 1
+			a.pair.state = stateUnreachable
+			a.pair.reason = "the adapter's API at " + host + " does not answer: " + err.Error()
+			a.mu.Unlock()
+			if first {
+				p.log.Warn("adapter unreachable; checking less often until it answers",
+					"device", a.label(), "host", host, "err", err)
+			}
 		}
 		return
 	}
+	a.mu.Lock()
+	p.recordReachable(a, true)
+	a.mu.Unlock()
 	p.recordCounters(a, wh)
 
 	a.mu.Lock()

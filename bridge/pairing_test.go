@@ -274,3 +274,100 @@ func TestUnreachableAdapterReported(t *testing.T) {
 		t.Errorf("reason %q does not name the address", d.Reason)
 	}
 }
+
+func TestPatchRenamesAndSetsInterval(t *testing.T) {
+	h := pairingHarness(t, PairingOptions{})
+	adapter, host := startSim(t, sim.Options{Pro: true, Seed: 10})
+	h.announce(adapter, host)
+	d := h.waitDevice("posting", func(d DeviceInfo) bool { return d.Accepted > 0 })
+
+	req, _ := http.NewRequest(http.MethodPatch, h.admin.URL+"/api/devices/"+d.ID,
+		strings.NewReader(`{"name":"Ioniq 5","interval":30}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PATCH: status %d", resp.StatusCode)
+	}
+	topic := testTopics.Config(ha.Sensor, d.ID, "SOC")
+	h.sub.WaitFor(t, 5*time.Second, "configs with the new name", func(l map[string]string) bool {
+		return strings.Contains(l[topic], `"name":"Ioniq 5"`)
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for adapter.Webhook().Interval != 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("adapter interval = %d, want 30 pushed", adapter.Webhook().Interval)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	req, _ = http.NewRequest(http.MethodPatch, h.admin.URL+"/api/devices/"+d.ID,
+		strings.NewReader(`{"interval":0}`))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("interval 0: status %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestPublicURLChangeRepushed(t *testing.T) {
+	h := pairingHarness(t, PairingOptions{})
+	adapter, host := startSim(t, sim.Options{Pro: true, Seed: 11})
+	h.announce(adapter, host)
+	h.waitDevice("posting", func(d DeviceInfo) bool { return d.Accepted > 0 })
+	before := adapter.Webhook().URL
+
+	// The restarted bridge listens on another port, so its public URL changed.
+	h.restart()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.HasPrefix(adapter.Webhook().URL, h.b.opts.PublicURL+"/api/webhook/") {
+		if time.Now().After(deadline) {
+			t.Fatalf("adapter still posts to %q after the public URL changed", adapter.Webhook().URL)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if adapter.Webhook().URL[len(adapter.Webhook().URL)-32:] != before[len(before)-32:] {
+		t.Error("the webhook id changed with the public URL")
+	}
+	h.waitDevice("posting after the move", func(d DeviceInfo) bool { return d.Accepted > 0 })
+}
+
+func TestSlowAdapterDoesNotBlockOthers(t *testing.T) {
+	h := pairingHarness(t, PairingOptions{})
+	// Four adapters whose API accepts connections and never answers.
+	for range 4 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+		resp, err := http.Post(h.admin.URL+"/api/devices", "application/json",
+			strings.NewReader(`{"host":"`+ln.Addr().String()+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	adapter, host := startSim(t, sim.Options{Pro: true, Seed: 12})
+	h.announce(adapter, host)
+	h.waitDevice("the healthy adapter posting", func(d DeviceInfo) bool {
+		return d.DeviceID == adapter.DeviceID() && d.Accepted > 0
+	})
+	h.waitDevice("a hanging adapter reported unreachable", func(d DeviceInfo) bool {
+		return d.State == stateUnreachable
+	})
+}

@@ -27,6 +27,10 @@ type pairInfo struct {
 	pushedAt time.Time
 	checking bool
 	device   *devicecfg.Webhook // the adapter's answer to the last check
+	// failures counts checks in a row that found the API unreachable; periodic checks
+	// back off until retryAt.
+	failures int
+	retryAt  time.Time
 }
 
 // action is what a check decides to do with an adapter.

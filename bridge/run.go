@@ -214,13 +214,19 @@ func serve(ctx context.Context, b *Bridge, client *publish.Client,
 	return runErr
 }
 
+// serverTimeouts bound how long a client may hold a connection: a slow client that
+// trickles its headers, or an idle keep-alive connection, is cut off.
+var serverTimeouts = struct{ header, read, idle time.Duration }{
+	header: 10 * time.Second, read: 30 * time.Second, idle: 90 * time.Second,
+}
+
 func newServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       90 * time.Second,
+		ReadHeaderTimeout: serverTimeouts.header,
+		ReadTimeout:       serverTimeouts.read,
+		WriteTimeout:      serverTimeouts.read,
+		IdleTimeout:       serverTimeouts.idle,
 		MaxHeaderBytes:    16 << 10,
 	}
 }
