@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -227,4 +228,27 @@ func TestOwnRemovalIsNotADeletion(t *testing.T) {
 	if strings.Contains(h.logs.String(), "entity deleted in Home Assistant") {
 		t.Error("the bridge took its own removal for a deletion by the user")
 	}
+}
+
+func TestOutageKeepsMemoryBounded(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+
+	h.broker.Stop()
+	for i := range 2000 {
+		body := fmt.Sprintf(`{"status":{"uptime_sec":%d},"autopid_data":{"SOC":%d,"HV_V":%d}}`, i, i%100, i)
+		h.mustPost(id, []byte(body))
+	}
+	// One message per topic waits, however many posts came: at most 12 parameters,
+	// diagnostics and the configs.
+	if pending := h.client.Pending(); pending > 40 {
+		t.Errorf("%d messages queued after 2000 posts during the outage, want one per topic", pending)
+	}
+	h.broker.Restart(t)
+	sub := mqtttest.Subscribe(t, h.broker.URL, "#")
+	sub.WaitFor(t, 40*time.Second, "final values after the outage", func(l map[string]string) bool {
+		return l[testTopics.State(proNode, "SOC")] == "99" && l[testTopics.State(proNode, "HV_V")] == "1999"
+	})
 }

@@ -235,3 +235,51 @@ func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+func TestSecretsStayOutOfLogsAndMQTT(t *testing.T) {
+	const mqttPassword, uiPassword = "mqtt-pw-3141592653", "ui-pw-2718281828"
+	mqttAddr := freePort(t)
+	cfg, logs := runBridge(t, "--embedded-mqtt-addr", mqttAddr, "--embedded-mqtt-user", "ha",
+		"--embedded-mqtt-password", mqttPassword, "--ui-password", uiPassword, "--log-level", "debug")
+	sub := mqtttest.SubscribeAs(t, "tcp://"+mqttAddr, "#", "ha", mqttPassword)
+
+	req, _ := http.NewRequest(http.MethodPost, "http://"+cfg.UIAddr+"/api/webhooks",
+		strings.NewReader(`{"name":"Golf"}`))
+	req.SetBasicAuth("admin", uiPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hook WebhookInfo
+	_ = json.NewDecoder(resp.Body).Decode(&hook)
+	resp.Body.Close()
+	url := "http://" + cfg.WebhookAddr + "/api/webhook/" + hook.ID
+	for _, body := range []string{string(fixture(t, "pro-changed.json")),
+		string(fixture(t, "pro-full.json")), "not json", `{"status":{"device_id":"ffffffffffff"}}`} {
+		resp, err := http.Post(url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// A wrong UI password is logged nowhere either.
+	req, _ = http.NewRequest(http.MethodGet, "http://"+cfg.UIAddr+"/api/devices", nil)
+	req.SetBasicAuth("admin", "wrong-"+uiPassword)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	sub.WaitFor(t, 5*time.Second, "the adapter's states", func(l map[string]string) bool {
+		return l["wican-bridge/"+proNode+"/SOC"] == "71.5"
+	})
+
+	for _, secret := range []string{mqttPassword, uiPassword, hook.ID} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds a secret (%s…)", secret[:4])
+		}
+		for _, m := range sub.Messages() {
+			if strings.Contains(m.Topic, secret) || strings.Contains(m.Payload, secret) {
+				t.Errorf("MQTT message on %s holds a secret (%s…)", m.Topic, secret[:4])
+			}
+		}
+	}
+}

@@ -137,8 +137,14 @@ var clientSeq atomic.Int64
 // Subscribe connects to the broker and records messages on filter until the test ends.
 func Subscribe(t testing.TB, brokerURL, filter string) *Subscriber {
 	t.Helper()
+	return SubscribeAs(t, brokerURL, filter, "", "")
+}
+
+// SubscribeAs is Subscribe with a user name and password.
+func SubscribeAs(t testing.TB, brokerURL, filter, user, password string) *Subscriber {
+	t.Helper()
 	s := &Subscriber{}
-	opts := mqtt.NewClientOptions().AddBroker(brokerURL).
+	opts := mqtt.NewClientOptions().AddBroker(brokerURL).SetUsername(user).SetPassword(password).
 		SetClientID("test-sub-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(clientSeq.Add(1), 10)).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetOnConnectHandler(func(c mqtt.Client) {
