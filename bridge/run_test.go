@@ -283,3 +283,45 @@ func TestSecretsStayOutOfLogsAndMQTT(t *testing.T) {
 		}
 	}
 }
+
+func TestMQTTOverTLSWithCAFile(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := selfSignedCert(t, dir)
+	broker := mqtttest.StartTLS(t, certFile, certFile, keyFile)
+	cfg, logs := runBridge(t, "--mqtt", broker.URL, "--mqtt-ca-file", certFile)
+	hook := createWebhookAt(t, cfg.UIAddr)
+	resp, err := http.Post("http://"+cfg.WebhookAddr+"/api/webhook/"+hook.ID, "application/json",
+		strings.NewReader(string(fixture(t, "pro-full.json"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "MQTT connected") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no TLS connection to the broker; log:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestMQTTTLSRejectsUnknownCA(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := selfSignedCert(t, dir)
+	otherCA, _, _ := selfSignedCert(t, t.TempDir())
+	broker := mqtttest.StartTLS(t, certFile, certFile, keyFile)
+	_, logs := runBridge(t, "--mqtt", broker.URL, "--mqtt-ca-file", otherCA)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "MQTT connect failed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line says why the broker connection failed:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(logs.String(), "MQTT connected") {
+		t.Error("the bridge connected to a broker whose certificate its CA file does not sign")
+	}
+	if !strings.Contains(logs.String(), "certificate") {
+		t.Error("the connect failure does not name the certificate problem")
+	}
+}

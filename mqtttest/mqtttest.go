@@ -23,10 +23,12 @@ import (
 
 // Broker is a broker started for one test.
 type Broker struct {
-	URL  string // tcp://127.0.0.1:port
+	URL  string // tcp://127.0.0.1:port, or ssl:// for StartTLS
 	Addr string
 	cmd  *exec.Cmd
 	conf string
+	// tlsLines are the listener's TLS settings in mosquitto.conf, empty without TLS.
+	tlsLines string
 }
 
 // Start starts Mosquitto on a free loopback port, stopped when the test ends. Without
@@ -53,7 +55,13 @@ func Start(t testing.TB) *Broker {
 func (b *Broker) start(t testing.TB, path string) {
 	t.Helper()
 	_, port, _ := net.SplitHostPort(b.Addr)
-	conf := fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n", port)
+	conf := fmt.Sprintf("listener %s 127.0.0.1\n%sallow_anonymous true\npersistence false\n",
+		port, b.tlsLines)
+	if os.Geteuid() == 0 {
+		// Mosquitto started as root switches to its own user, which cannot read the
+		// test's private temporary files.
+		conf += "user root\n"
+	}
 	if err := os.WriteFile(b.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +71,25 @@ func (b *Broker) start(t testing.TB, path string) {
 		t.Fatalf("start mosquitto: %v", err)
 	}
 	b.URL = "tcp://" + b.Addr
+	if b.tlsLines != "" {
+		b.URL = "ssl://" + b.Addr
+	}
 	waitListening(t, b.Addr)
+}
+
+// StartTLS starts Mosquitto with a TLS listener whose certificate, for 127.0.0.1, is
+// signed by caFile's CA. It skips the test without the mosquitto binary.
+func StartTLS(t testing.TB, caFile, certFile, keyFile string) *Broker {
+	t.Helper()
+	path, err := exec.LookPath("mosquitto")
+	if err != nil {
+		t.Skip("the MQTT TLS test needs the mosquitto binary")
+	}
+	b := &Broker{Addr: freeAddr(t), conf: filepath.Join(t.TempDir(), "mosquitto.conf"),
+		tlsLines: fmt.Sprintf("cafile %s\ncertfile %s\nkeyfile %s\n", caFile, certFile, keyFile)}
+	b.start(t, path)
+	t.Cleanup(b.Stop)
+	return b
 }
 
 // Stop ends the broker process. Retained messages are lost, as after a restart of a

@@ -66,8 +66,7 @@ func New(opts Options) (*Client, error) {
 		SetCleanSession(true).
 		SetOrderMatters(false).
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(2*time.Second).
+		SetConnectTimeout(10*time.Second).
 		SetMaxReconnectInterval(30*time.Second).
 		SetKeepAlive(30*time.Second).
 		SetWill(opts.StatusTopic, "offline", qos, true).
@@ -147,13 +146,7 @@ func (c *Client) onConnect() {
 // Run connects and publishes queued messages until ctx ends. Then it marks the bridge
 // offline and disconnects. It returns an error only when the client cannot start at all.
 func (c *Client) Run(ctx context.Context) error {
-	tok := c.cli.Connect()
-	// With ConnectRetry the token completes only once connected; it fails at once on bad options.
-	go func() {
-		if tok.Wait() && tok.Error() != nil {
-			c.log.Error("MQTT connect failed", "broker", c.opts.Broker, "err", tok.Error())
-		}
-	}()
+	go c.connect(ctx)
 
 	var batch []Message
 	var tokens []mqtt.Token
@@ -200,6 +193,34 @@ func (c *Client) publishBatch(ctx context.Context, batch []Message, tokens []mqt
 		}
 	}
 	return tokens
+}
+
+// connect makes the first connection, retrying with backoff until it succeeds or ctx
+// ends. Later drops are paho's to reconnect. Each failure is logged with its reason,
+// since a wrong address, login or certificate is for the user to fix.
+func (c *Client) connect(ctx context.Context) {
+	delay := time.Second
+	for attempt := 1; ; attempt++ {
+		tok := c.cli.Connect()
+		select {
+		case <-tok.Done():
+		case <-ctx.Done():
+			return
+		}
+		if tok.Error() == nil {
+			return
+		}
+		if attempt <= 3 || attempt%10 == 0 {
+			c.log.Error("MQTT connect failed, retrying", "broker", c.opts.Broker,
+				"attempt", attempt, "err", tok.Error())
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
 }
 
 var errTimeout = errors.New("no acknowledgement within 10 s")
