@@ -144,7 +144,7 @@ func TestBrokerRestartRepublishes(t *testing.T) {
 	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
 
 	h.broker.Stop()
-	// Posts during the outage are answered and their values kept.
+	// Posts during the outage get 200 and their values are kept.
 	h.mustPost(id, []byte(`{"autopid_data":{"SOC":65.5}}`))
 	h.broker.Restart(t)
 

@@ -140,7 +140,7 @@ func TestSlowAndIdleClientsCutOff(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
 
-	// Many idle connections do not keep the server from answering.
+	// Many idle connections do not keep the server from responding.
 	for range 200 {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {

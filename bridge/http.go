@@ -42,7 +42,7 @@ func newEcho() *echo.Echo {
 	return e
 }
 
-// errorHandler answers routing errors (404, 405) with a short JSON body that does not
+// errorHandler responds to routing errors (404, 405) with a short JSON body that does not
 // repeat the request path, which may hold a webhook id.
 func errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {

@@ -12,7 +12,7 @@ import (
 	"github.com/wican-bridge/wican-bridge/publish"
 )
 
-// metricsSource is what the MQTT client adds to the metrics. *publish.Client has it.
+// metricsSource is the part of the MQTT client that the metrics report; *publish.Client implements it.
 type metricsSource interface {
 	Connected() bool
 	Pending() int

@@ -182,10 +182,10 @@ func (p *pairer) check(ctx context.Context, a *adapter) {
 			p.recordReachable(a, false)
 			first := a.pair.failures == 1
 			a.pair.state = stateUnreachable
-			a.pair.reason = "the adapter's API at " + host + " does not answer: " + err.Error()
+			a.pair.reason = "the adapter's API at " + host + " does not respond: " + err.Error()
 			a.mu.Unlock()
 			if first {
-				p.log.Warn("adapter unreachable; checking less often until it answers",
+				p.log.Warn("adapter unreachable; checking less often until it responds",
 					"device", a.label(), "host", host, "err", err)
 			}
 		}
@@ -212,7 +212,7 @@ func (p *pairer) check(ctx context.Context, a *adapter) {
 	}
 }
 
-// push sends the webhook configuration, reads the answer back and records what the
+// push sends the webhook configuration, reads the response and records what the
 // adapter really holds.
 func (p *pairer) push(ctx context.Context, a *adapter, host string, t target) {
 	u := devicecfg.WebhookUpdate{URL: t.url, Failover: t.failover, Interval: t.interval,
@@ -326,7 +326,7 @@ func (p *pairer) recordCounters(a *adapter, wh devicecfg.Webhook) {
 	}
 }
 
-// requestMeta asks for the adapter's metadata when a post brought parameters the bridge
+// requestMeta fetches the adapter's metadata when a post brought parameters the bridge
 // has no metadata for, at most once per HealPeriod.
 func (p *pairer) requestMeta(a *adapter) {
 	a.mu.Lock()

@@ -15,18 +15,18 @@ const (
 	stateUserSettings = "user_settings"    // the adapter keeps the user's own webhook settings
 	stateWaiting      = "waiting_approval" // its URL points elsewhere, or pairing is manual
 	stateNotPosting   = "not_posting"      // paired, but no post within the offline limit
-	stateUnreachable  = "unreachable"      // its API does not answer
+	stateUnreachable  = "unreachable"      // its API does not respond
 	stateManual       = "manual"           // posts arrive on a webhook made by hand
 )
 
-// pairInfo is what the bridge knows of an adapter's own webhook configuration. It is
+// pairInfo is the bridge's record of an adapter's own webhook configuration. It is
 // guarded by the adapter's mutex.
 type pairInfo struct {
 	state    string
 	reason   string
 	pushedAt time.Time
 	checking bool
-	device   *devicecfg.Webhook // the adapter's answer to the last check
+	device   *devicecfg.Webhook // the adapter's response to the last check
 	// failures counts checks in a row that found the API unreachable; periodic checks
 	// back off until retryAt.
 	failures int

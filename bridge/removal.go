@@ -50,7 +50,7 @@ func hasRemoval(msgs []publish.Message) bool {
 	return false
 }
 
-// own reports whether the bridge emptied topic itself, and forgets it.
+// own reports whether the bridge emptied topic itself, and removes it from the record.
 func (r *removals) own(topic string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

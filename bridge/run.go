@@ -261,7 +261,7 @@ func resolveBroker(ctx context.Context, cfg config.Config, log *slog.Logger) (br
 	return startEmbedded(cfg, log)
 }
 
-// waitForSupervisorMQTT asks the Supervisor for the MQTT service until it has one.
+// waitForSupervisorMQTT requests the MQTT service from the Supervisor until one exists.
 func waitForSupervisorMQTT(ctx context.Context, log *slog.Logger) (brokerLogin, error) {
 	token := os.Getenv(supervisor.TokenEnv)
 	for {
@@ -311,7 +311,7 @@ func (s *switchHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	(*s.h.Load()).ServeHTTP(w, r)
 }
 
-// startEmbedded starts the embedded broker and says how Home Assistant connects to it.
+// startEmbedded starts the embedded broker and logs how Home Assistant connects to it.
 func startEmbedded(cfg config.Config, log *slog.Logger) (brokerLogin, func(), error) {
 	emb, err := broker.Start(cfg.EmbeddedMQTTAddr, cfg.EmbeddedMQTTUser,
 		cfg.EmbeddedMQTTPassword, log)

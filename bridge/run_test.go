@@ -59,7 +59,7 @@ func runBridge(t *testing.T, args ...string) (config.Config, *syncBuffer) {
 	return cfg, logs
 }
 
-// waitHTTP waits until url answers 200, which the admin API does once the bridge runs.
+// waitHTTP waits until url responds 200, which the admin API does once the bridge runs.
 func waitHTTP(t *testing.T, url, password string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

@@ -23,9 +23,9 @@ type errorBody struct {
 
 var okBody = []byte(`{"status":"ok"}` + "\n")
 
-// handleWebhook receives one adapter post. It answers 200 as soon as the post is merged;
+// handleWebhook receives one adapter post. It responds 200 as soon as the post is merged;
 // publishing to MQTT happens afterwards, so a slow broker never delays the adapter.
-// Error answers are short and name no webhook id, because the adapter shows them to its
+// Error responses are short and name no webhook id, because the adapter shows them to its
 // user.
 func (b *Bridge) handleWebhook(c echo.Context) error {
 	id := c.Param("id")

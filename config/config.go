@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// AddonOptionsFile is where the Home Assistant Supervisor writes an add-on's options.
+// AddonOptionsFile is the path of the options file the Home Assistant Supervisor writes for an add-on.
 const AddonOptionsFile = "/data/options.json"
 
 // Config holds every setting of the bridge.

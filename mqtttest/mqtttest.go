@@ -195,7 +195,7 @@ func (s *Subscriber) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-// Reset forgets what was received so far.
+// Reset clears the messages received so far.
 func (s *Subscriber) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
