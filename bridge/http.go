@@ -28,9 +28,11 @@ func (b *Bridge) AdminHandler() http.Handler {
 	e.PATCH("/api/devices/:id", b.handlePatchDevice)
 	e.DELETE("/api/devices/:id", b.handleDeleteDevice)
 	e.POST("/api/devices/:id/restore", b.handleRestore)
+	e.GET("/api/devices/:id/dashboard", b.handleDashboard)
 	e.POST("/api/remove-all", b.handleRemoveAll)
 	e.GET("/api/status", b.handleStatus)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	mountPage(e)
 	return e
 }
 
