@@ -41,7 +41,7 @@ func (b *Bridge) handleAddDevice(c echo.Context) error {
 		Host string `json:"host"`
 	}
 	if err := decodeBody(c, &req); err != nil {
-		return badRequest(c, `body must be {"host": "192.168.1.31"}`)
+		return badRequest(c, `body must be {"host": "192.168.1.31"}: `+err.Error())
 	}
 	a, err := b.AddAdapter(req.Host, "api")
 	if err != nil {
@@ -81,7 +81,7 @@ func (b *Bridge) handlePatchDevice(c echo.Context) error {
 		Interval *int    `json:"interval"`
 	}
 	if err := decodeBody(c, &req); err != nil {
-		return badRequest(c, `body must be {"name": "…", "interval": 15}`)
+		return badRequest(c, `body must be {"name": "…", "interval": 15}: `+err.Error())
 	}
 	if req.Interval != nil && (*req.Interval < 1 || *req.Interval > 3600) {
 		return badRequest(c, "interval must be 1 to 3600 seconds")

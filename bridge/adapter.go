@@ -43,6 +43,7 @@ type adapter struct {
 	pair       *pairInfo     // nil for adapters whose API the bridge does not know
 	metaAsked  time.Time     // when the adapter's metadata was last requested
 	needMeta   bool          // a post brought a parameter without metadata
+	learned    bool          // the last post revealed the adapter's identity
 }
 
 // param is one parameter of an adapter.
@@ -75,7 +76,10 @@ func newAdapter(hook *store.Webhook) *adapter {
 	}
 	if !hook.LastPost.IsZero() {
 		a.prevPost = hook.LastPost
+		// Online until the silence limit says otherwise; CheckOnline applies it.
+		a.online = true
 	}
+	a.ecu, a.battery, a.remoteIP = hook.ECU, hook.Battery12V, hook.RemoteIP
 	if hook.Host != "" {
 		a.pair = &pairInfo{state: stateManaged}
 		if !hook.Managed {

@@ -33,7 +33,8 @@ func (b *Bridge) handleCreateWebhook(c echo.Context) error {
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
-			return c.JSON(http.StatusBadRequest, errorBody{`body must be {"name": "…"} or empty`})
+			return c.JSON(http.StatusBadRequest, errorBody{`body must be {"name": "…"} or empty: ` +
+				err.Error()})
 		}
 	}
 	name := strings.TrimSpace(ha.DisplayName(req.Name))

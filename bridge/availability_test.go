@@ -161,10 +161,11 @@ func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("Golf")
 	h.mustPost(id, fixture(t, "pro-full.json"))
+	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	h.sub.Reset()
 	h.restart()
 
 	// A changed-only post after the restart: no config section, no identity.
-	h.sub.Reset()
 	h.mustPost(id, []byte(`{"autopid_data":{"05-EngineCoolantTemp":90}}`))
 	topic := testTopics.Config(ha.Sensor, proNode, "05-EngineCoolantTemp")
 	latest := h.sub.WaitFor(t, 5*time.Second, "config after restart", func(l map[string]string) bool {

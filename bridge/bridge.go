@@ -56,6 +56,8 @@ type Bridge struct {
 	valuesDirty    atomic.Bool
 	birthTimer     *time.Timer
 	birthMu        sync.Mutex
+	unknownLog     rateLimit // posts to unknown webhooks
+	emptyLog       rateLimit // posts with nothing the bridge reads
 }
 
 // New creates a bridge from persisted state.
@@ -78,6 +80,7 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 		b.ignored[k] = true
 	}
 	b.stats.init()
+	b.unknownLog.period, b.emptyLog.period = time.Minute, time.Minute
 	for _, hook := range st.Webhooks {
 		b.adapters[hook.ID] = newAdapter(hook)
 	}

@@ -65,7 +65,7 @@ func TestHostilePostLeavesOtherAdapterAlone(t *testing.T) {
 	h.mustPost(good, fixture(t, "pro-full.json"))
 
 	hostile := [][]byte{
-		[]byte(`{"status":{"device_id":"a1b2c3d4e5f6"},"autopid_data":{"SOC":1}}`), // binds bad
+		[]byte(`{"status":{"device_id":"bbbbbbbbbbbb"},"autopid_data":{"SOC":1}}`), // binds bad
 		[]byte(`{"autopid_data":{"SOC":1e400,"HV_V":"NaN","HV_A":{"x":1}}}`),
 		[]byte(`{"status":{"device_id":"ffffffffffff"}}`),
 		[]byte(strings.Repeat(`[`, 5000)),

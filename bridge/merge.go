@@ -82,6 +82,7 @@ func (a *adapter) updateIdentity(t *topics, p *payload.Post, remoteIP string,
 		}
 		h.DeviceID = p.DeviceID
 		a.node = nodeID(h)
+		a.learned = true
 		changed = true
 	}
 	if p.Firmware != "" && p.Firmware != h.Firmware {

@@ -200,7 +200,12 @@ func (p *pairer) check(ctx context.Context, a *adapter) {
 	t := p.target(a)
 	act, state, reason := decide(a, wh, t)
 	a.pair.state, a.pair.reason = state, reason
+	firstCheck := a.pair.checks == 0
+	a.pair.checks++
 	a.mu.Unlock()
+	if firstCheck && act == actNone && state == stateManaged {
+		p.recheckSoon(a, t.interval)
+	}
 	p.b.structureDirty.Store(true)
 
 	if act == actPush {
@@ -256,8 +261,20 @@ func (p *pairer) recordPush(a *adapter, res devicecfg.Webhook, t target) {
 		a.pair.pushedAt = time.Now()
 		p.log.Info("adapter paired", "device", a.labelLocked(), "host", a.hook.Host,
 			"interval", t.interval, "failover", res.Failover() != "")
+		p.recheckSoon(a, t.interval)
 	}
 	p.b.structureDirty.Store(true)
+}
+
+// recheckSoon reads the adapter's webhook counters again after a few posting intervals,
+// so that the counters shown after pairing or a restart are not left at their old values
+// until the next periodic check.
+func (p *pairer) recheckSoon(a *adapter, interval int) {
+	delay := max(3*time.Duration(interval)*time.Second, 10*time.Second)
+	if delay >= p.opts.CheckPeriod {
+		return
+	}
+	time.AfterFunc(delay, func() { p.schedule(a) })
 }
 
 // fetchMeta reads the adapter's parameter metadata, which changed-only posts never carry.

@@ -31,6 +31,7 @@ type pairInfo struct {
 	// back off until retryAt.
 	failures int
 	retryAt  time.Time
+	checks   int // checks that reached the adapter since the bridge started
 }
 
 // action is what a check decides to do with an adapter.

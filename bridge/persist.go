@@ -40,6 +40,7 @@ func (a *adapter) snapshot() *store.Webhook {
 	defer a.mu.Unlock()
 	h := *a.hook
 	h.Meta = maps.Clone(a.hook.Meta)
+	h.ECU, h.Battery12V, h.RemoteIP = a.ecu, a.battery, a.remoteIP
 	h.Values = make(map[string]store.Value, len(a.params))
 	for name, p := range a.params {
 		h.Values[name] = store.Value{Num: p.value.Num, Text: p.value.Text, Kind: p.value.Kind}

@@ -320,17 +320,33 @@ func startEmbedded(cfg config.Config, log *slog.Logger) (brokerLogin, func(), er
 	}
 	host, port, _ := net.SplitHostPort(emb.Addr())
 	local := host
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsUnspecified() {
 		local = "127.0.0.1"
 	}
-	reach := "Home Assistant on this host connects to " + local + ":" + port
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		reach += "; for Home Assistant on another machine, listen on a LAN address with" +
-			" --embedded-mqtt-addr 0.0.0.0:" + port + " and set --embedded-mqtt-user and -password"
+	var how string
+	switch {
+	case ip != nil && ip.IsLoopback():
+		how = "Home Assistant on this host connects to " + local + ":" + port + "; for Home " +
+			"Assistant on another machine, listen on a LAN address with --embedded-mqtt-addr " +
+			"0.0.0.0:" + port + " and set --embedded-mqtt-user and --embedded-mqtt-password"
+	case ip != nil && ip.IsUnspecified():
+		lan := config.LANAddress()
+		if lan == "" {
+			lan = "<this host's LAN address>"
+		}
+		how = "Home Assistant connects to " + lan + ":" + port + " (or " + local + ":" + port +
+			" on this host)"
+	default:
+		how = "Home Assistant connects to " + host + ":" + port
 	}
 	log.Info("embedded MQTT broker started: in Home Assistant add the MQTT integration with"+
-		" this broker", "addr", emb.Addr(), "how", reach,
+		" this broker", "addr", emb.Addr(), "how", how,
 		"login_required", cfg.EmbeddedMQTTUser != "")
+	if (ip == nil || !ip.IsLoopback()) && cfg.EmbeddedMQTTUser == "" {
+		log.Warn("the embedded MQTT broker accepts anyone on the network without a login: set "+
+			"--embedded-mqtt-user and --embedded-mqtt-password", "addr", emb.Addr())
+	}
 	login := brokerLogin{"tcp://" + net.JoinHostPort(local, port), cfg.EmbeddedMQTTUser,
 		cfg.EmbeddedMQTTPassword}
 	return login, func() { _ = emb.Close() }, nil

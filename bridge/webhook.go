@@ -32,6 +32,11 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 	a := b.lookup(id)
 	if a == nil {
 		b.stats.reject(reasonUnknownWebhook)
+		if ok, held := b.unknownLog.allow(time.Now()); ok {
+			b.log.Warn("post to an unknown webhook: the sender's URL is wrong or its webhook "+
+				"was removed", "webhook", redact(id), "remote", remoteIP(c.Request()),
+				"similar_since_last", held)
+		}
 		return c.JSON(http.StatusNotFound, errorBody{"unknown webhook: create one in the bridge and copy its URL"})
 	}
 	req := c.Request()
@@ -69,9 +74,12 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
 	b.send(msgs...)
 	a.mu.Lock()
-	needMeta := a.needMeta
-	a.needMeta = false
+	needMeta, learned := a.needMeta, a.learned
+	a.needMeta, a.learned = false, false
 	a.mu.Unlock()
+	if learned {
+		b.retireDuplicate(a)
+	}
 	if needMeta && b.pairer != nil {
 		b.pairer.requestMeta(a)
 	}
@@ -79,6 +87,13 @@ func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Messag
 	b.valuesDirty.Store(true)
 	if post.DeviceID != "" || len(post.Meta) > 0 || post.Firmware != "" {
 		b.structureDirty.Store(true)
+	}
+	if len(post.Params) == 0 && len(post.Meta) == 0 && !post.HasBattery && !post.HasUptime &&
+		post.DeviceID == "" && post.ECU == "" {
+		if ok, held := b.emptyLog.allow(time.Now()); ok {
+			b.log.Warn("post carried no status, autopid_data or data section the bridge reads",
+				"device", a.label(), "similar_since_last", held)
+		}
 	}
 	if post.Skipped > 0 {
 		b.log.Warn("post had values that are not numbers, strings or booleans; they were skipped",

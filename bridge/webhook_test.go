@@ -311,3 +311,35 @@ func TestWebhookIDNotPublishedOrLogged(t *testing.T) {
 		t.Error("the log holds the whole webhook id")
 	}
 }
+
+func TestSecondWebhookTakesOverAdapter(t *testing.T) {
+	h := newHarness(t)
+	first, _ := h.createWebhook("Golf")
+	h.mustPost(first, fixture(t, "pro-full.json"))
+	second, _ := h.createWebhook("")
+	h.mustPost(second, fixture(t, "pro-full.json"))
+	h.mustPost(second, fixture(t, "pro-changed.json"))
+
+	devices := h.devices()
+	if len(devices) != 1 {
+		t.Fatalf("%d devices for one adapter on two webhooks, want 1", len(devices))
+	}
+	if devices[0].Name != "Golf" {
+		t.Errorf("name = %q, want the first webhook's name kept", devices[0].Name)
+	}
+	if status, _ := h.post(first, fixture(t, "pro-changed.json")); status != http.StatusNotFound {
+		t.Errorf("post to the retired webhook: status %d, want 404", status)
+	}
+
+	h.restart()
+	h.mustPost(second, []byte(`{"status":{"uptime":"02:00:00"}}`))
+	latest := h.sub.WaitFor(t, 5*time.Second, "republish after restart", func(l map[string]string) bool {
+		return strings.Contains(l[testTopics.Diagnostics(proNode)], `"uptime":7200`)
+	})
+	if got := latest[testTopics.State(proNode, "SOC")]; got != "71.4" {
+		t.Errorf("SOC after restart = %q, want the newest value 71.4", got)
+	}
+	if len(h.devices()) != 1 {
+		t.Errorf("%d devices after restart, want 1", len(h.devices()))
+	}
+}

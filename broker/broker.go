@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"syscall"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -71,6 +72,27 @@ type minLevel struct {
 
 func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+// Handle names the broker's message-less connection warnings, and drops the one every
+// client's connection gives when the broker shuts down.
+func (m minLevel) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message != "" {
+		return m.Handler.Handle(ctx, r)
+	}
+	closing := false
+	r.Attrs(func(a slog.Attr) bool {
+		if strings.Contains(a.Value.String(), "use of closed network connection") {
+			closing = true
+		}
+		return true
+	})
+	if closing {
+		return nil
+	}
+	named := slog.NewRecord(r.Time, r.Level, "embedded broker connection error", r.PC)
+	r.Attrs(func(a slog.Attr) bool { named.AddAttrs(a); return true })
+	return m.Handler.Handle(ctx, named)
 }
 
 func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {

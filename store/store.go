@@ -63,6 +63,10 @@ type Webhook struct {
 	// does not publish them again.
 	Removed  []string  `json:"removed,omitempty"`
 	LastPost time.Time `json:"last_post,omitzero"`
+	// Diagnostics last reported, so that a restart does not show them as unknown.
+	ECU        string   `json:"ecu,omitempty"`
+	Battery12V *float64 `json:"battery_12v,omitempty"`
+	RemoteIP   string   `json:"remote_ip,omitempty"` // where the last post came from
 }
 
 // Value is a persisted parameter value.

@@ -1,0 +1,77 @@
+package bridge
+
+import (
+	"maps"
+	"strings"
+
+	"github.com/wican-bridge/wican-bridge/payload"
+)
+
+// retireDuplicate handles an adapter that posts to a new webhook while an older webhook
+// is bound to the same device_id, as after a user lost the URL and created another. The
+// newer webhook takes over the older record (name, pairing, metadata, deleted entities,
+// values it has not posted yet) and the older webhook is retired, so one adapter never
+// appears as two devices with the same id.
+func (b *Bridge) retireDuplicate(newer *adapter) {
+	newer.mu.Lock()
+	deviceID, newerID := newer.hook.DeviceID, newer.hook.ID
+	newer.mu.Unlock()
+
+	var older *adapter
+	for _, a := range b.list() {
+		a.mu.Lock()
+		match := a.hook.ID != newerID && strings.EqualFold(a.hook.DeviceID, deviceID)
+		a.mu.Unlock()
+		if match {
+			older = a
+			break
+		}
+	}
+	if older == nil {
+		return
+	}
+
+	older.mu.Lock()
+	old := *older.hook
+	oldMeta := maps.Clone(older.hook.Meta)
+	oldRemoved := maps.Clone(older.removed)
+	oldParams := maps.Clone(older.params)
+	oldPair := older.pair
+	older.mu.Unlock()
+
+	b.mu.Lock()
+	delete(b.adapters, old.ID)
+	b.mu.Unlock()
+
+	newer.mu.Lock()
+	h := newer.hook
+	if h.Name == "" {
+		h.Name = old.Name
+	}
+	if h.Host == "" {
+		h.Host, h.MDNSHost, h.Source, h.Approved = old.Host, old.MDNSHost, old.Source, old.Approved
+		h.Interval = old.Interval
+		newer.pair = oldPair
+	}
+	for name, m := range oldMeta {
+		if _, ok := h.Meta[name]; !ok {
+			if h.Meta == nil {
+				h.Meta = make(map[string]payload.Meta, len(oldMeta))
+			}
+			h.Meta[name] = m
+		}
+	}
+	maps.Copy(newer.removed, oldRemoved)
+	for name, prm := range oldParams {
+		if _, ok := newer.params[name]; !ok {
+			newer.params[name] = prm
+		}
+	}
+	msgs := newer.republishLocked(b.topics, nil)
+	newer.mu.Unlock()
+
+	b.send(msgs...)
+	b.structureDirty.Store(true)
+	b.log.Warn("adapter now posts to a newer webhook; the older one is retired and its URL "+
+		"gets 404", "device", deviceID, "retired", redact(old.ID), "webhook", redact(newerID))
+}
