@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,6 +68,8 @@ func (b *Broker) start(t testing.TB, path string) {
 	}
 	b.cmd = exec.Command(path, "-c", b.conf)
 	b.cmd.Stdout, b.cmd.Stderr = io.Discard, io.Discard
+	// The broker dies with the test process, even when a timed-out test skips its cleanups.
+	b.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := b.cmd.Start(); err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}
