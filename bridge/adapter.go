@@ -44,6 +44,9 @@ type adapter struct {
 	metaAsked  time.Time     // when the adapter's metadata was last requested
 	needMeta   bool          // a post brought a parameter without metadata
 	learned    bool          // the last post revealed the adapter's identity
+	// structChanged is set when a post changed what the state file must keep soon: the
+	// binding, identity, versions or metadata.
+	structChanged bool
 }
 
 // param is one parameter of an adapter.

@@ -108,7 +108,7 @@ func (t *postTemplate) setDeviceID(id string) {
 	copy(t.body[t.deviceID:t.deviceID+deviceIDLen], id)
 }
 
-// setValue writes v right-aligned into slot i; the spaces before it are JSON whitespace.
+// setValue writes v right-aligned into slot i. The spaces before it are JSON whitespace.
 func (t *postTemplate) setValue(i int, v int64) {
 	slot := t.body[t.values[i] : t.values[i]+valueWidth]
 	var digits [20]byte
@@ -283,7 +283,7 @@ func (w *webhookBench) post(id string) int {
 }
 
 // run posts to the adapters in turn. Every post carries new values in the first k
-// slots and the first post's values in the others, so each adapter sees exactly k
+// slots and the first post's values in the others, so each adapter receives exactly k
 // changed values per post.
 func (w *webhookBench) run(b *testing.B, k int) {
 	seq := 0

@@ -27,9 +27,12 @@ func (a *adapter) apply(t *topics, p *payload.Post, now time.Time, remoteIP stri
 		return msgs, errIdentity
 	}
 
-	h.Bound = true
+	if !h.Bound {
+		h.Bound, a.structChanged = true, true
+	}
 	msgs, deviceChanged := a.updateIdentity(t, p, remoteIP, msgs)
 	metaChanged := a.updateMeta(p.Meta)
+	a.structChanged = a.structChanged || deviceChanged || metaChanged
 	announceAll := deviceChanged || !a.announced
 
 	for _, pp := range p.Params {

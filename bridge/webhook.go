@@ -74,8 +74,8 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
 	b.send(msgs...)
 	a.mu.Lock()
-	needMeta, learned := a.needMeta, a.learned
-	a.needMeta, a.learned = false, false
+	needMeta, learned, structChanged := a.needMeta, a.learned, a.structChanged
+	a.needMeta, a.learned, a.structChanged = false, false, false
 	a.mu.Unlock()
 	if learned {
 		b.retireDuplicate(a)
@@ -85,7 +85,7 @@ func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Messag
 	}
 	b.stats.accepted.Add(1)
 	b.valuesDirty.Store(true)
-	if post.DeviceID != "" || len(post.Meta) > 0 || post.Firmware != "" {
+	if structChanged {
 		b.structureDirty.Store(true)
 	}
 	if len(post.Params) == 0 && len(post.Meta) == 0 && !post.HasBattery && !post.HasUptime &&

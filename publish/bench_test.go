@@ -39,17 +39,17 @@ func BenchmarkQueue(b *testing.B) {
 			}
 			q := newQueue()
 			var buf []Message
-			posts, taken := 0, 0
+			posts, takenMessages := 0, 0
 			b.ReportAllocs()
 			for b.Loop() {
 				q.push(batches[posts%c.adapters]...)
 				posts++
 				if posts%(c.adapters*c.perTake) == 0 {
 					buf = q.take(buf)
-					taken += len(buf)
+					takenMessages += len(buf)
 				}
 			}
-			b.ReportMetric(float64(taken)/float64(b.N), "taken/op")
+			b.ReportMetric(float64(takenMessages)/float64(b.N), "taken/op")
 		})
 	}
 }

@@ -163,8 +163,18 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		batch = c.q.take(batch)
 		tokens = c.publishBatch(ctx, batch, tokens[:0])
+		// Entries past a batch's length keep payloads and tokens reachable, so the
+		// buffers are cleared, and dropped after a backlog rather than kept at its size.
+		clear(batch)
+		clear(tokens)
+		if cap(batch) > maxKeptBatch {
+			batch, tokens = nil, nil
+		}
 	}
 }
+
+// maxKeptBatch is the largest batch whose buffers are reused for the next one.
+const maxKeptBatch = 4096
 
 func (c *Client) publishBatch(ctx context.Context, batch []Message, tokens []mqtt.Token) []mqtt.Token {
 	for _, m := range batch {

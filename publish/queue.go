@@ -51,9 +51,14 @@ func (q *queue) take(buf []Message) []Message {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	buf = append(buf[:0], q.pending...)
-	clear(q.pending)
-	q.pending = q.pending[:0]
-	clear(q.index)
+	if cap(q.pending) > maxKeptBatch {
+		// After a backlog, let the grown slice and map go instead of keeping their size.
+		q.pending, q.index = nil, make(map[string]int)
+	} else {
+		clear(q.pending)
+		q.pending = q.pending[:0]
+		clear(q.index)
+	}
 	return buf
 }
 
