@@ -2,7 +2,10 @@ package payload
 
 import (
 	"math"
+	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -96,4 +99,46 @@ func checkParam(t *testing.T, param Param) {
 
 func isFinite(f float64) bool {
 	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// FuzzTypedMatchesLenient checks that the one-pass decoder and the lenient one read
+// every body they both accept the same way.
+func FuzzTypedMatchesLenient(f *testing.F) {
+	for _, name := range []string{"pro-full.json", "pro-changed.json", "obd-full.json",
+		"documented-format.json"} {
+		data, err := os.ReadFile("../testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`{"autopid_data":{"a":"x\u0041","b":"on","c":1e5,"d":"12.5"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		typed, ok := decodeTyped(body)
+		if !ok {
+			return
+		}
+		lenient, err := decodeLenient(body)
+		if err != nil {
+			t.Fatalf("lenient decoder rejects what the typed one accepts: %v", err)
+		}
+		for _, p := range []*Post{typed, lenient} {
+			sortParams(p.Params)
+			if len(p.Params) == 0 {
+				p.Params = nil // an empty and a nil list mean the same to callers
+			}
+		}
+		if !reflect.DeepEqual(typed, lenient) {
+			t.Errorf("typed %+v, lenient %+v", typed, lenient)
+		}
+	})
+}
+
+func sortParams(params []Param) {
+	sort.Slice(params, func(i, j int) bool {
+		if params[i].Name != params[j].Name {
+			return params[i].Name < params[j].Name
+		}
+		return params[i].Value.Num < params[j].Value.Num
+	})
 }
