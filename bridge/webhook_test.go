@@ -21,7 +21,10 @@ func TestFixturesBecomeEntities(t *testing.T) {
 	h.mustPost(id, fixture(t, "pro-changed.json"))
 
 	latest := h.sub.WaitFor(t, 5*time.Second, "changed post published", func(l map[string]string) bool {
-		return l[testTopics.State(proNode, "0D-VehicleSpeed")] == "47"
+		return l[testTopics.State(proNode, "0D-VehicleSpeed")] == "47" &&
+			l[testTopics.State(proNode, "SOC")] == "71.4" &&
+			l[testTopics.State(proNode, "DOOR_FL")] == "ON" &&
+			strings.Contains(l[testTopics.Diagnostics(proNode)], `"uptime":3738`)
 	})
 	want := map[string]string{
 		"SOC": "71.4", "HV_V": "702.4", "HV_A": "-12.35", "AUX_V": "12.61", "CHARGING": "OFF",

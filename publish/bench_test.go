@@ -45,7 +45,7 @@ func BenchmarkQueue(b *testing.B) {
 				q.push(batches[posts%c.adapters]...)
 				posts++
 				if posts%(c.adapters*c.perTake) == 0 {
-					buf = q.take(buf)
+					buf = q.take(buf, 1<<20)
 					takenMessages += len(buf)
 				}
 			}
@@ -66,7 +66,7 @@ func BenchmarkQueueParallel(b *testing.B) {
 			q.push(msgs...)
 			n++
 			if n%10 == 0 {
-				buf = q.take(buf)
+				buf = q.take(buf, 1<<20)
 			}
 		}
 	})

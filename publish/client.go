@@ -145,15 +145,28 @@ func (c *Client) onConnect() {
 
 // Run connects and publishes queued messages until ctx ends. Then it marks the bridge
 // offline and disconnects. It returns an error only when the client cannot start at all.
+//
+// Batches are pipelined: the next batch goes out while earlier ones wait for their
+// acknowledgements, at most maxInFlight batches of at most maxBatch messages. Mosquitto
+// delays its acknowledgements by default (Nagle's algorithm), and waiting for each batch
+// would add that delay to every post.
 func (c *Client) Run(ctx context.Context) error {
 	go c.connect(ctx)
+	acks := make(chan inFlight, maxInFlight)
+	ackDone := make(chan struct{})
+	go func() {
+		c.ackLoop(ctx, acks)
+		close(ackDone)
+	}()
+	defer func() {
+		close(acks)
+		<-ackDone
+		c.shutdown()
+	}()
 
-	var batch []Message
-	var tokens []mqtt.Token
 	for {
 		select {
 		case <-ctx.Done():
-			c.shutdown()
 			return nil
 		case <-c.q.ready:
 		case <-c.connected:
@@ -161,48 +174,62 @@ func (c *Client) Run(ctx context.Context) error {
 		if !c.cli.IsConnectionOpen() {
 			continue
 		}
-		batch = c.q.take(batch)
-		tokens = c.publishBatch(ctx, batch, tokens[:0])
-		// Entries past a batch's length keep payloads and tokens reachable, so the
-		// buffers are cleared, and dropped after a backlog rather than kept at its size.
-		clear(batch)
-		clear(tokens)
-		if cap(batch) > maxKeptBatch {
-			batch, tokens = nil, nil
+		batch := c.q.take(nil, maxBatch)
+		if len(batch) == 0 {
+			continue
+		}
+		if c.q.len() > 0 {
+			c.q.signal()
+		}
+		tokens := make([]mqtt.Token, len(batch))
+		for i, m := range batch {
+			tokens[i] = c.cli.Publish(m.Topic, qos, m.Retain, m.Payload)
+		}
+		select {
+		case acks <- inFlight{batch, tokens}:
+		case <-ctx.Done():
+			return nil
 		}
 	}
 }
 
-// maxKeptBatch is the largest batch whose buffers are reused for the next one.
-const maxKeptBatch = 4096
+// Limits of the publishing pipeline. They bound the paho tokens and payloads in flight.
+const (
+	maxBatch     = 1024
+	maxInFlight  = 4
+	maxKeptBatch = 4096 // the largest queue buffers kept for reuse after a backlog
+)
 
-func (c *Client) publishBatch(ctx context.Context, batch []Message, tokens []mqtt.Token) []mqtt.Token {
-	for _, m := range batch {
-		tokens = append(tokens, c.cli.Publish(m.Topic, qos, m.Retain, m.Payload))
-	}
-	var failed []Message
-	var firstErr error
-	for i, tok := range tokens {
-		err := waitToken(ctx, tok)
-		if err != nil {
-			failed = append(failed, batch[i])
-			firstErr = cmpOr(firstErr, err)
+// inFlight is a published batch waiting for its acknowledgements.
+type inFlight struct {
+	batch  []Message
+	tokens []mqtt.Token
+}
+
+// ackLoop waits for each batch's acknowledgements in order. Messages that failed go
+// back to the queue, unless a newer message for their topic arrived meanwhile.
+func (c *Client) ackLoop(ctx context.Context, acks <-chan inFlight) {
+	for f := range acks {
+		var failed []Message
+		var firstErr error
+		for i, tok := range f.tokens {
+			if err := waitToken(ctx, tok); err != nil {
+				failed = append(failed, f.batch[i])
+				firstErr = cmpOr(firstErr, err)
+				continue
+			}
+			c.sent.Add(1)
+			c.latency.observe(time.Since(f.batch[i].queued))
+		}
+		if len(failed) == 0 || ctx.Err() != nil {
 			continue
 		}
-		c.sent.Add(1)
-		c.latency.observe(time.Since(batch[i].queued))
-	}
-	if len(failed) > 0 {
 		c.log.Warn("MQTT publish failed, will retry", "count", len(failed), "err", firstErr)
 		c.q.requeue(failed)
 		// Wait for a reconnect or more messages rather than spin on a dead connection.
 		time.Sleep(200 * time.Millisecond)
-		select {
-		case c.q.ready <- struct{}{}:
-		default:
-		}
+		c.q.signal()
 	}
-	return tokens
 }
 
 // connect makes the first connection, retrying with backoff until it succeeds or ctx
@@ -239,6 +266,11 @@ func waitToken(ctx context.Context, tok mqtt.Token) error {
 	select {
 	case <-tok.Done():
 		return tok.Error()
+	default:
+	}
+	select {
+	case <-tok.Done():
+		return tok.Error()
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(10 * time.Second):
@@ -268,7 +300,7 @@ func (c *Client) Flush(ctx context.Context) {
 	if !c.cli.IsConnectionOpen() {
 		return
 	}
-	batch := c.q.take(nil)
+	batch := c.q.take(nil, c.q.len())
 	for _, m := range batch {
 		tok := c.cli.Publish(m.Topic, qos, m.Retain, m.Payload)
 		if waitToken(ctx, tok) != nil {

@@ -6,13 +6,14 @@ import (
 )
 
 // queue holds messages waiting to be published, at most one per topic. A newer message
-// for a topic that is still waiting replaces the older one in place, so the queue never
-// grows past the number of distinct topics and the order of first arrival is kept:
-// a discovery config queued before its first state still goes out first.
+// for a topic that is still waiting replaces the older one in place. So the queue never
+// grows past the number of distinct topics, and the order of first arrival is kept: a
+// discovery config queued before its first state still goes out first.
 type queue struct {
 	mu      sync.Mutex
-	pending []Message
-	index   map[string]int
+	pending []Message // waiting messages are pending[head:]
+	head    int
+	index   map[string]int // topic to its position in pending
 	ready   chan struct{}
 }
 
@@ -38,42 +39,52 @@ func (q *queue) push(msgs ...Message) {
 		q.pending = append(q.pending, m)
 	}
 	q.mu.Unlock()
+	q.signal()
+}
 
+func (q *queue) signal() {
 	select {
 	case q.ready <- struct{}{}:
 	default:
 	}
 }
 
-// take removes and returns every waiting message, oldest first. buf is reused when it
-// has room.
-func (q *queue) take(buf []Message) []Message {
+// take removes and returns up to n waiting messages, oldest first, appended to buf[:0].
+func (q *queue) take(buf []Message, n int) []Message {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	buf = append(buf[:0], q.pending...)
-	if cap(q.pending) > maxKeptBatch {
-		// After a backlog, let the grown slice and map go instead of keeping their size.
-		q.pending, q.index = nil, make(map[string]int)
-	} else {
-		clear(q.pending)
-		q.pending = q.pending[:0]
-		clear(q.index)
+	end := min(q.head+n, len(q.pending))
+	buf = append(buf[:0], q.pending[q.head:end]...)
+	for _, m := range buf {
+		delete(q.index, m.Topic)
+	}
+	clear(q.pending[q.head:end])
+	q.head = end
+	if q.head == len(q.pending) {
+		q.head = 0
+		if cap(q.pending) > maxKeptBatch {
+			// After a backlog, let the grown slice and map go instead of keeping their size.
+			q.pending, q.index = nil, make(map[string]int)
+		} else {
+			q.pending = q.pending[:0]
+		}
 	}
 	return buf
 }
 
-// requeue puts back messages that could not be published, unless a newer message for
-// the same topic arrived meanwhile.
+// requeue puts back messages that could not be published, ahead of the others, unless a
+// newer message for the same topic arrived meanwhile.
 func (q *queue) requeue(msgs []Message) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	older := make([]Message, 0, len(msgs)+len(q.pending))
+	older := make([]Message, 0, len(msgs)+len(q.pending)-q.head)
 	for _, m := range msgs {
 		if _, newer := q.index[m.Topic]; !newer {
 			older = append(older, m)
 		}
 	}
-	q.pending = append(older, q.pending...)
+	q.pending = append(older, q.pending[q.head:]...)
+	q.head = 0
 	clear(q.index)
 	for i, m := range q.pending {
 		q.index[m.Topic] = i
@@ -83,5 +94,5 @@ func (q *queue) requeue(msgs []Message) {
 func (q *queue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.pending)
+	return len(q.pending) - q.head
 }

@@ -11,7 +11,7 @@ func TestQueueKeepsLatestPerTopic(t *testing.T) {
 	q := newQueue()
 	q.push(msg("config/a", "c1"), msg("state/a", "1"))
 	q.push(msg("state/a", "2"), msg("state/b", "x"))
-	got := q.take(nil)
+	got := q.take(nil, 1<<20)
 	if len(got) != 3 {
 		t.Fatalf("took %d messages, want 3 (one per topic)", len(got))
 	}
@@ -39,10 +39,10 @@ func TestQueueBoundedByTopics(t *testing.T) {
 func TestRequeueYieldsToNewer(t *testing.T) {
 	q := newQueue()
 	q.push(msg("a", "old-a"), msg("b", "old-b"))
-	failed := q.take(nil)
+	failed := q.take(nil, 1<<20)
 	q.push(msg("b", "new-b"))
 	q.requeue(failed)
-	got := q.take(nil)
+	got := q.take(nil, 1<<20)
 	if len(got) != 2 {
 		t.Fatalf("took %d messages, want 2", len(got))
 	}
@@ -51,5 +51,28 @@ func TestRequeueYieldsToNewer(t *testing.T) {
 	}
 	if got[1].Topic != "b" || string(got[1].Payload) != "new-b" {
 		t.Errorf("second = %s %s, want the newer b, not the failed one", got[1].Topic, got[1].Payload)
+	}
+}
+
+func TestQueueTakesBoundedBatches(t *testing.T) {
+	q := newQueue()
+	for i := range 2500 {
+		q.push(msg("state/"+strconv.Itoa(i), strconv.Itoa(i)))
+	}
+	q.push(msg("state/5", "newer"))
+	first := q.take(nil, 1000)
+	if len(first) != 1000 || first[0].Topic != "state/0" || string(first[5].Payload) != "newer" {
+		t.Fatalf("first batch: %d messages, first %s, sixth %s", len(first), first[0].Topic, first[5].Payload)
+	}
+	q.push(msg("state/0", "again"))
+	rest := q.take(nil, 5000)
+	if len(rest) != 1501 {
+		t.Fatalf("second batch: %d messages, want the 1500 left and the new one", len(rest))
+	}
+	if rest[0].Topic != "state/1000" || rest[len(rest)-1].Topic != "state/0" {
+		t.Errorf("second batch runs %s to %s, want state/1000 to state/0", rest[0].Topic, rest[len(rest)-1].Topic)
+	}
+	if q.len() != 0 {
+		t.Errorf("%d left, want 0", q.len())
 	}
 }
