@@ -44,6 +44,10 @@ type adapter struct {
 	metaAsked  time.Time     // when the adapter's metadata was last requested
 	needMeta   bool          // a post brought a parameter without metadata
 	learned    bool          // the last post revealed the adapter's identity
+	// announceWanted marks an adapter whose configs and states wait for the announcer;
+	// announceQueued tells the caller of apply or update to hand it over.
+	announceWanted bool
+	announceQueued bool
 	// structChanged is set when a post changed what the state file must keep soon: the
 	// binding, identity, versions or metadata.
 	structChanged bool

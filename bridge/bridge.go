@@ -56,6 +56,7 @@ type Bridge struct {
 	valuesDirty    atomic.Bool
 	birthTimer     *time.Timer
 	birthMu        sync.Mutex
+	announcer      announcer
 	unknownLog     rateLimit // posts to unknown webhooks
 	emptyLog       rateLimit // posts with nothing the bridge reads
 }
@@ -80,6 +81,7 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 		b.ignored[k] = true
 	}
 	b.stats.init()
+	b.announcer.wake = make(chan struct{}, 1)
 	b.unknownLog.period, b.emptyLog.period = time.Minute, time.Minute
 	for _, hook := range st.Webhooks {
 		b.adapters[hook.ID] = newAdapter(hook)
@@ -144,13 +146,17 @@ func (b *Bridge) list() []*adapter {
 	return list
 }
 
-// Republish sends every adapter's configs and states again. The MQTT client calls it
-// after each (re)connect.
+// Republish sends every adapter's configs and states again, through the announcer. The
+// MQTT client calls it after each (re)connect.
 func (b *Bridge) Republish() {
-	var msgs []publish.Message
 	for _, a := range b.list() {
-		msgs = a.republish(b.topics, msgs[:0])
-		b.send(msgs...)
+		a.mu.Lock()
+		if a.hook.Bound {
+			a.announced = false
+			a.requestAnnounce()
+		}
+		a.mu.Unlock()
+		b.handOver(a)
 	}
 }
 

@@ -38,16 +38,25 @@ func (a *adapter) apply(t *topics, p *payload.Post, now time.Time, remoteIP stri
 	for _, pp := range p.Params {
 		msgs = a.mergeParam(t, pp, announceAll, msgs)
 	}
+	a.updateDiagnostics(p, now)
+	a.accepted++
 	switch {
 	case announceAll:
-		msgs = a.announce(t, msgs)
+		// The announcer sends configs, states and diagnostics together, when the publish
+		// queue has room.
+		a.requestAnnounce()
+		return msgs, nil
 	case metaChanged:
 		msgs = a.announcePending(t, msgs)
 	}
-
-	a.updateDiagnostics(p, now)
-	a.accepted++
 	return append(msgs, t.DiagnosticsMessage(a.node, a.diagnostics())), nil
+}
+
+// requestAnnounce marks the adapter for the announcer. Call with mu held.
+func (a *adapter) requestAnnounce() {
+	if !a.announceWanted {
+		a.announceWanted, a.announceQueued = true, true
+	}
 }
 
 // update merges metadata or values read from the adapter's API. Unlike a post it does
@@ -65,7 +74,7 @@ func (a *adapter) update(t *topics, p *payload.Post, msgs []publish.Message) []p
 	}
 	switch {
 	case announceAll:
-		msgs = a.announce(t, msgs)
+		a.requestAnnounce()
 	case metaChanged:
 		msgs = a.announcePending(t, msgs)
 	}

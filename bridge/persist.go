@@ -107,6 +107,7 @@ func (b *Bridge) runOnlineCheck(ctx context.Context) {
 func (b *Bridge) Run(ctx context.Context, events <-chan discovery.Event) {
 	var wg sync.WaitGroup
 	wg.Go(func() { b.runOnlineCheck(ctx) })
+	wg.Go(func() { b.runAnnouncer(ctx) })
 	if b.pairer != nil {
 		wg.Go(func() { b.pairer.run(ctx, events) })
 	}

@@ -139,6 +139,7 @@ func (a *adapter) setHost(host, mdnsHost string) bool {
 func (b *Bridge) applyAndSend(a *adapter, p *payload.Post, _ bool) {
 	msgs := a.update(b.topics, p, nil)
 	b.send(msgs...)
+	b.handOver(a)
 	if len(p.Meta) > 0 {
 		b.structureDirty.Store(true)
 	}

@@ -73,6 +73,7 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 
 func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
 	b.send(msgs...)
+	b.handOver(a)
 	a.mu.Lock()
 	needMeta, learned, structChanged := a.needMeta, a.learned, a.structChanged
 	a.needMeta, a.learned, a.structChanged = false, false, false
