@@ -244,7 +244,9 @@ func BenchmarkMessages(b *testing.B) {
 		var msgs []publish.Message
 		b.ReportAllocs()
 		for b.Loop() {
-			msgs = a.republish(tt, msgs[:0])
+			a.mu.Lock()
+			msgs = a.republishLocked(tt, msgs[:0])
+			a.mu.Unlock()
 		}
 		b.ReportMetric(float64(len(msgs)), "msgs/op")
 	})

@@ -209,14 +209,8 @@ func (a *adapter) announce(t *topics, msgs []publish.Message) []publish.Message 
 	return msgs
 }
 
-// republish appends everything Home Assistant needs to rebuild the adapter's device:
-// configs, states and diagnostics. Used after a (re)connect and on Home Assistant's birth.
-func (a *adapter) republish(t *topics, msgs []publish.Message) []publish.Message {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.republishLocked(t, msgs)
-}
-
+// republishLocked appends everything Home Assistant needs to rebuild the adapter's
+// device: configs, states and diagnostics. Call with mu held.
 func (a *adapter) republishLocked(t *topics, msgs []publish.Message) []publish.Message {
 	if !a.hook.Bound {
 		return msgs

@@ -288,7 +288,7 @@ func (p *pairer) fetchMeta(ctx context.Context, a *adapter, host string) {
 	for name, m := range meta {
 		converted[name] = payload.Meta{Class: m.Class, Unit: m.Unit}
 	}
-	p.b.applyAndSend(a, &payload.Post{Meta: converted}, false)
+	p.b.applyAndSend(a, &payload.Post{Meta: converted})
 }
 
 // healAll reads current values from posting adapters, recovering changes that a failed
@@ -312,7 +312,7 @@ func (p *pairer) healAll() {
 					post.Params = append(post.Params, payload.Param{Name: name, Value: val})
 				}
 			}
-			p.b.applyAndSend(a, post, false)
+			p.b.applyAndSend(a, post)
 		})
 	}
 }

@@ -136,7 +136,7 @@ func (a *adapter) setHost(host, mdnsHost string) bool {
 }
 
 // applyAndSend merges an update read from the adapter's API and publishes the result.
-func (b *Bridge) applyAndSend(a *adapter, p *payload.Post, _ bool) {
+func (b *Bridge) applyAndSend(a *adapter, p *payload.Post) {
 	msgs := a.update(b.topics, p, nil)
 	b.send(msgs...)
 	b.handOver(a)

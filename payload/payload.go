@@ -131,7 +131,7 @@ func decodeLenient(body []byte) (*Post, error) {
 	}
 
 	p := &Post{}
-	p.decodeDocumented(&w)
+	p.decodeDocumented(w.DeviceID, w.Battery, w.Uptime, section(w.Data, &p.Skipped))
 	var st status
 	if object(w.Status, &st, &p.Skipped) {
 		p.decodeStatus(&st)
@@ -161,19 +161,11 @@ func decodeTyped(body []byte) (*Post, bool) {
 	if json.Unmarshal(body, &w) != nil {
 		return nil, false
 	}
-	p := &Post{}
-	p.DeviceID = rawString(w.DeviceID)
-	if v, ok := rawNumber(w.Battery); ok {
-		p.Battery, p.HasBattery = v, true
-	}
-	if v, ok := rawNumber(w.Uptime); ok {
-		p.Uptime, p.HasUptime = v, true
-	}
+	p := &Post{Params: make([]Param, 0, len(w.AutoPIDData)+len(w.Data))}
+	p.decodeDocumented(w.DeviceID, w.Battery, w.Uptime, w.Data)
 	if w.Status != nil {
 		p.decodeStatus(w.Status)
 	}
-	p.Params = make([]Param, 0, len(w.AutoPIDData)+len(w.Data))
-	p.Params = appendParams(p.Params, w.Data, &p.Skipped)
 	p.Params = appendParams(p.Params, w.AutoPIDData, &p.Skipped)
 	p.Meta = decodeMeta(w.Config)
 	return p, true
@@ -208,15 +200,17 @@ func jsonReason(err error) error {
 	return err
 }
 
-func (p *Post) decodeDocumented(w *wire) {
-	p.DeviceID = rawString(w.DeviceID)
-	if v, ok := rawNumber(w.Battery); ok {
+// decodeDocumented reads the top-level keys of the documented shape.
+func (p *Post) decodeDocumented(deviceID, battery, uptime json.RawMessage,
+	data map[string]json.RawMessage) {
+	p.DeviceID = rawString(deviceID)
+	if v, ok := rawNumber(battery); ok {
 		p.Battery, p.HasBattery = v, true
 	}
-	if v, ok := rawNumber(w.Uptime); ok {
+	if v, ok := rawNumber(uptime); ok {
 		p.Uptime, p.HasUptime = v, true
 	}
-	p.Params = appendParams(p.Params, section(w.Data, &p.Skipped), &p.Skipped)
+	p.Params = appendParams(p.Params, data, &p.Skipped)
 }
 
 func (p *Post) decodeStatus(s *status) {
