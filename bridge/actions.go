@@ -109,9 +109,8 @@ func (b *Bridge) rename(a *adapter, name string) {
 	}
 	a.mu.Lock()
 	a.hook.Name = name
-	var msgs = a.republishLocked(b.topics, nil)
+	b.send(a.republishLocked(b.topics, nil)...)
 	a.mu.Unlock()
-	b.send(msgs...)
 	b.structureDirty.Store(true)
 }
 

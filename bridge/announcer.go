@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/wican-bridge/wican-bridge/publish"
 )
 
 // announceLowWater is how many messages may wait in the publish queue before the
@@ -98,10 +96,8 @@ func (b *Bridge) announce(a *adapter) {
 	}
 	a.announceWanted = false
 	id := a.hook.ID
-	var msgs []publish.Message
 	if b.lookup(id) == a {
-		msgs = a.republishLocked(b.topics, nil)
+		b.send(a.republishLocked(b.topics, nil)...)
 	}
 	a.mu.Unlock()
-	b.send(msgs...)
 }

@@ -183,11 +183,15 @@ func (b *Bridge) HandleHAStatus(_ string, payload []byte) {
 func (b *Bridge) CheckOnline(now time.Time) {
 	var msgs []publish.Message
 	for _, a := range b.list() {
+		a.mu.Lock()
 		var offline bool
 		msgs, offline = a.checkOnline(b.topics, now, b.opts.MinOffline, msgs[:0])
 		if offline {
-			b.log.Info("adapter offline: no post within its limit", "device", a.label())
 			b.send(msgs...)
+		}
+		a.mu.Unlock()
+		if offline {
+			b.log.Info("adapter offline: no post within its limit", "device", a.label())
 		}
 	}
 }

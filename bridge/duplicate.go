@@ -67,10 +67,9 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 			newer.params[name] = prm
 		}
 	}
-	msgs := newer.republishLocked(b.topics, nil)
+	b.send(newer.republishLocked(b.topics, nil)...)
 	newer.mu.Unlock()
 
-	b.send(msgs...)
 	b.structureDirty.Store(true)
 	b.log.Warn("adapter now posts to a newer webhook; the older one is retired and its URL "+
 		"gets 404", "device", deviceID, "retired", redact(old.ID), "webhook", redact(newerID))

@@ -21,6 +21,13 @@ func (a *adapter) apply(t *topics, p *payload.Post, now time.Time, remoteIP stri
 	msgs []publish.Message) ([]publish.Message, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.applyLocked(t, p, now, remoteIP, msgs)
+}
+
+// applyLocked is apply with mu held. Callers queue the messages before releasing mu, so
+// that messages reach the broker in the order the state changed.
+func (a *adapter) applyLocked(t *topics, p *payload.Post, now time.Time, remoteIP string,
+	msgs []publish.Message) ([]publish.Message, error) {
 	h := a.hook
 	if p.DeviceID != "" && h.DeviceID != "" && p.DeviceID != h.DeviceID {
 		a.rejected++
@@ -61,9 +68,8 @@ func (a *adapter) requestAnnounce() {
 
 // update merges metadata or values read from the adapter's API. Unlike a post it does
 // not count as a sign of life. Before the adapter's first post only metadata is kept.
+// Call with mu held.
 func (a *adapter) update(t *topics, p *payload.Post, msgs []publish.Message) []publish.Message {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	metaChanged := a.updateMeta(p.Meta)
 	if !a.hook.Bound {
 		return msgs
@@ -269,10 +275,9 @@ func (a *adapter) offlineAfter(minimum time.Duration) time.Duration {
 
 // checkOnline marks the adapter offline after a silence and appends the diagnostics
 // message that tells Home Assistant.
+// Call with mu held.
 func (a *adapter) checkOnline(t *topics, now time.Time, minimum time.Duration,
 	msgs []publish.Message) ([]publish.Message, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if !a.online || now.Sub(a.prevPost) < a.offlineAfter(minimum) {
 		return msgs, false
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/wican-bridge/wican-bridge/devicecfg"
 	"github.com/wican-bridge/wican-bridge/discovery"
 	"github.com/wican-bridge/wican-bridge/payload"
-	"github.com/wican-bridge/wican-bridge/publish"
 )
 
 // PairingOptions configures automatic pairing.
@@ -332,15 +331,10 @@ func (p *pairer) recordCounters(a *adapter, wh devicecfg.Webhook) {
 	changed := a.deviceHook == nil || *a.deviceHook != *stats
 	a.deviceHook = stats
 	a.pair.device = &wh
-	var msg *publish.Message
-	if changed && a.hook.Bound {
-		m := p.b.topics.DiagnosticsMessage(a.node, a.diagnostics())
-		msg = &m
+	if changed && a.hook.Bound && a.announced {
+		p.b.send(p.b.topics.DiagnosticsMessage(a.node, a.diagnostics()))
 	}
 	a.mu.Unlock()
-	if msg != nil {
-		p.b.send(*msg)
-	}
 }
 
 // requestMeta fetches the adapter's metadata when a post brought parameters the bridge

@@ -137,8 +137,9 @@ func (a *adapter) setHost(host, mdnsHost string) bool {
 
 // applyAndSend merges an update read from the adapter's API and publishes the result.
 func (b *Bridge) applyAndSend(a *adapter, p *payload.Post) {
-	msgs := a.update(b.topics, p, nil)
-	b.send(msgs...)
+	a.mu.Lock()
+	b.send(a.update(b.topics, p, nil)...)
+	a.mu.Unlock()
 	b.handOver(a)
 	if len(p.Meta) > 0 {
 		b.structureDirty.Store(true)
@@ -158,9 +159,9 @@ func (b *Bridge) forget(a *adapter) {
 	msgs = append(msgs, publish.Message{Topic: b.topics.Diagnostics(a.node), Payload: []byte{},
 		Retain: true})
 	id := a.hook.ID
+	b.send(msgs...)
 	a.mu.Unlock()
 
-	b.send(msgs...)
 	b.mu.Lock()
 	delete(b.adapters, id)
 	b.mu.Unlock()

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wican-bridge/wican-bridge/payload"
-	"github.com/wican-bridge/wican-bridge/publish"
 )
 
 // MaxBody is the largest webhook body accepted. A full WiCAN Pro post is about 4 KiB.
@@ -59,20 +58,23 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 		return b.rejectPost(c, a, http.StatusBadRequest, reasonInvalid, err.Error())
 	}
 
-	start := time.Now()
-	msgs, err := a.apply(b.topics, post, start, remoteIP(req), nil)
+	a.mu.Lock()
+	msgs, err := a.applyLocked(b.topics, post, time.Now(), remoteIP(req), nil)
+	if err == nil {
+		b.send(msgs...)
+	}
+	a.mu.Unlock()
 	if err != nil {
 		b.stats.reject(reasonIdentity)
 		b.log.Warn("post rejected: device_id differs from the bound adapter",
 			"device", post.DeviceID, "bound", a.label(), "webhook", redact(id))
 		return c.JSON(http.StatusForbidden, errorBody{err.Error()})
 	}
-	b.afterPost(a, post, msgs)
+	b.afterPost(a, post)
 	return c.JSONBlob(http.StatusOK, okBody)
 }
 
-func (b *Bridge) afterPost(a *adapter, post *payload.Post, msgs []publish.Message) {
-	b.send(msgs...)
+func (b *Bridge) afterPost(a *adapter, post *payload.Post) {
 	b.handOver(a)
 	a.mu.Lock()
 	needMeta, learned, structChanged := a.needMeta, a.learned, a.structChanged
