@@ -32,7 +32,8 @@ func TestMessagesPerPostFollowChanges(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	// The diagnostics message comes last in an adapter's announcement.
+	countAfter(t, h, proNode, "3723")
 
 	h.sub.Reset()
 	h.mustPost(id, []byte(`{"status":{"uptime_sec":5000},"autopid_data":{"SOC":70,"HV_V":700,"HV_A":-1,"ODOMETER":48211.7}}`))
@@ -54,7 +55,7 @@ func TestAdapterGoesOfflineAfterSilence(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
 	// Nothing pushed an interval and one post gives no gap, so the limit is
 	// max(5 × 15 s, 120 s) = 120 s.
@@ -115,7 +116,7 @@ func TestHomeAssistantBirthResendsEverything(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
 	h.sub.Reset()
 	h.sub.Publish(t, testTopics.HAStatus(), "online", false)
@@ -141,7 +142,7 @@ func TestBrokerRestartRepublishes(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
 	h.broker.Stop()
 	// Posts during the outage get 200 and their values are kept.
@@ -161,7 +162,7 @@ func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("Golf")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 	h.sub.Reset()
 	h.restart()
 
@@ -224,7 +225,7 @@ func TestOwnRemovalIsNotADeletion(t *testing.T) {
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-changed.json")) // provisional node first
 	h.mustPost(id, fixture(t, "pro-full.json"))    // identity arrives: provisional entities removed
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 	time.Sleep(300 * time.Millisecond)
 	if strings.Contains(h.logs.String(), "entity deleted in Home Assistant") {
 		t.Error("the bridge took its own removal for a deletion by the user")
@@ -235,7 +236,7 @@ func TestOutageKeepsMemoryBounded(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
-	h.waitState(testTopics.State(proNode, "SOC"), "71.5")
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
 	h.broker.Stop()
 	for i := range 2000 {
