@@ -186,3 +186,10 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// hookID returns the adapter's webhook id.
+func (a *adapter) hookID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hook.ID
+}

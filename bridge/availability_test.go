@@ -225,7 +225,7 @@ func TestOwnRemovalIsNotADeletion(t *testing.T) {
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-changed.json")) // provisional node first
 	h.mustPost(id, fixture(t, "pro-full.json"))    // identity arrives: provisional entities removed
-	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
+	countAfter(t, h, proNode, "3723")              // the whole announcement has arrived
 	time.Sleep(300 * time.Millisecond)
 	if strings.Contains(h.logs.String(), "entity deleted in Home Assistant") {
 		t.Error("the bridge took its own removal for a deletion by the user")

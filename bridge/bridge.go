@@ -49,6 +49,7 @@ type Bridge struct {
 	mu       sync.RWMutex
 	adapters map[string]*adapter // by webhook id
 	ignored  map[string]bool     // unpaired adapters, by lower-case device id or address
+	byDevice map[string]*adapter // bound adapters, by lower-case device id
 	pairer   *pairer
 	removals removals
 
@@ -76,6 +77,7 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 		out:      out,
 		adapters: make(map[string]*adapter, len(st.Webhooks)),
 		ignored:  make(map[string]bool, len(st.Ignored)),
+		byDevice: make(map[string]*adapter, len(st.Webhooks)),
 	}
 	for _, k := range st.Ignored {
 		b.ignored[k] = true
@@ -84,7 +86,11 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 	b.announcer.wake = make(chan struct{}, 1)
 	b.unknownLog.period, b.emptyLog.period = time.Minute, time.Minute
 	for _, hook := range st.Webhooks {
-		b.adapters[hook.ID] = newAdapter(hook)
+		a := newAdapter(hook)
+		b.adapters[hook.ID] = a
+		if hook.DeviceID != "" {
+			b.byDevice[strings.ToLower(hook.DeviceID)] = a
+		}
 	}
 	return b
 }

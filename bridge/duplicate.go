@@ -17,17 +17,12 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 	deviceID, newerID := newer.hook.DeviceID, newer.hook.ID
 	newer.mu.Unlock()
 
-	var older *adapter
-	for _, a := range b.list() {
-		a.mu.Lock()
-		match := a.hook.ID != newerID && strings.EqualFold(a.hook.DeviceID, deviceID)
-		a.mu.Unlock()
-		if match {
-			older = a
-			break
-		}
-	}
-	if older == nil {
+	key := strings.ToLower(deviceID)
+	b.mu.Lock()
+	older := b.byDevice[key]
+	b.byDevice[key] = newer
+	b.mu.Unlock()
+	if older == newer || older == nil || older.hookID() == newerID {
 		return
 	}
 

@@ -84,6 +84,7 @@ func (h *harness) start(st *store.State) {
 		Broker: h.broker.URL, ClientID: "bridge-under-test-" + newWebhookID()[:6],
 		StatusTopic: testTopics.BridgeStatus(), Logger: log,
 		OnConnect: func() { b.Republish() },
+		OnFailure: func() { b.Republish() },
 	})
 	if err != nil {
 		t.Fatal(err)

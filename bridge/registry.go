@@ -164,6 +164,11 @@ func (b *Bridge) forget(a *adapter) {
 
 	b.mu.Lock()
 	delete(b.adapters, id)
+	for key, other := range b.byDevice {
+		if other == a {
+			delete(b.byDevice, key)
+		}
+	}
 	b.mu.Unlock()
 	b.structureDirty.Store(true)
 }

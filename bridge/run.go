@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		CAFile: cfg.MQTTCAFile, ClientID: "wican-bridge-" + newWebhookID()[:8],
 		StatusTopic: topics.BridgeStatus(), Logger: log,
 		OnConnect: func() { b.Republish() },
+		OnFailure: func() { b.Republish() },
 	})
 	if err != nil {
 		lns.close()

@@ -26,6 +26,11 @@ type Options struct {
 	StatusTopic string
 	// OnConnect runs after every connect and reconnect, once subscriptions are in place.
 	OnConnect func()
+	// OnFailure runs when published messages were not acknowledged. Their values are
+	// dropped rather than retried: with several batches in flight a retried message
+	// could overwrite a newer one, so the owner resends its current state instead.
+	// Removals (empty payloads), which a resend cannot restore, are retried.
+	OnFailure func()
 	Logger    *slog.Logger
 }
 
@@ -147,7 +152,8 @@ func (c *Client) onConnect() {
 // offline and disconnects. It returns an error only when the client cannot start at all.
 //
 // Batches are pipelined: the next batch goes out while earlier ones wait for their
-// acknowledgements, at most maxInFlight batches of at most maxBatch messages. Mosquitto
+// acknowledgements, about maxInFlight batches of at most maxBatch messages (the channel
+// holds maxInFlight, and the acknowledging loop and Run hold one more each). Mosquitto
 // delays its acknowledgements by default (Nagle's algorithm), and waiting for each batch
 // would add that delay to every post.
 func (c *Client) Run(ctx context.Context) error {
@@ -224,8 +230,18 @@ func (c *Client) ackLoop(ctx context.Context, acks <-chan inFlight) {
 		if len(failed) == 0 || ctx.Err() != nil {
 			continue
 		}
-		c.log.Warn("MQTT publish failed, will retry", "count", len(failed), "err", firstErr)
-		c.q.requeue(failed)
+		c.log.Warn("MQTT publish failed; resending the current state", "count", len(failed),
+			"err", firstErr)
+		removals := failed[:0]
+		for _, m := range failed {
+			if len(m.Payload) == 0 {
+				removals = append(removals, m)
+			}
+		}
+		c.q.requeue(removals)
+		if c.opts.OnFailure != nil {
+			c.opts.OnFailure()
+		}
 		// Wait for a reconnect or more messages rather than spin on a dead connection.
 		time.Sleep(200 * time.Millisecond)
 		c.q.signal()
