@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// announceLowWater is how many messages may wait in the publish queue before the
+// announceLowWater is the number of messages that may wait in the publish queue before the
 // announcer holds back. Announcing one adapter costs about 70 messages (configs, states
 // and diagnostics), so without this limit 10,000 adapters posting for the first time, or
 // a reconnect, would queue about 700,000 messages at once.
@@ -54,7 +54,7 @@ func (b *Bridge) queued() int {
 	return 0
 }
 
-// handOver gives the adapter to the announcer when apply or update asked for it.
+// handOver passes the adapter to the announcer when apply or update requested it.
 func (b *Bridge) handOver(a *adapter) {
 	a.mu.Lock()
 	queued := a.announceQueued
