@@ -8,7 +8,7 @@ import (
 
 // Sources of a value in the ledger.
 const (
-	sourcePost = "post" // a webhook post that the bridge accepted with a 2xx response
+	sourcePost = "post" // a webhook post
 	sourceRead = "read" // GET /autopid_data by the bridge, which it merges like a post
 )
 
@@ -29,8 +29,7 @@ type deviceLedger struct {
 	// posts and from its own reads. previous is the value before it.
 	received, previous map[string]ledgerValue
 
-	posts, accepted, reads int
-	lastAccepted           time.Time // when the bridge last accepted a post
+	lastAccepted time.Time // when the bridge last accepted a post (HTTP 2xx)
 }
 
 // ledger records the traffic between the adapters and the bridge, as the proxies see it.
@@ -72,14 +71,12 @@ func (l *ledger) recordPost(path string, body []byte, accepted bool, at time.Tim
 	}
 
 	d := l.device(id)
-	d.posts++
 	for name, v := range p.AutoPIDData {
 		d.posted[name] = ledgerValue{value: v, at: at, source: sourcePost}
 	}
 	if !accepted {
 		return
 	}
-	d.accepted++
 	d.lastAccepted = at
 	d.merge(p.AutoPIDData, at, sourcePost)
 }
@@ -96,7 +93,6 @@ func (l *ledger) recordRead(id string, body []byte, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	d := l.device(id)
-	d.reads++
 	d.merge(values, at, sourceRead)
 }
 
