@@ -30,6 +30,12 @@ func (n *announcer) add(a *adapter) {
 	}
 }
 
+func (n *announcer) waiting() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.list) > 0
+}
+
 func (n *announcer) pop() *adapter {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -67,14 +73,17 @@ func (b *Bridge) handOver(a *adapter) {
 
 // runAnnouncer announces waiting adapters until ctx ends.
 func (b *Bridge) runAnnouncer(ctx context.Context) {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
 	for {
+		// Poll the queue only while adapters wait; otherwise sleep until one is added.
+		var poll <-chan time.Time
+		if b.announcer.waiting() {
+			poll = time.After(20 * time.Millisecond)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.announcer.wake:
-		case <-tick.C:
+		case <-poll:
 		}
 		for b.queued() < announceLowWater {
 			a := b.announcer.pop()
