@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -141,4 +142,70 @@ func sortParams(params []Param) {
 		}
 		return params[i].Value.Num < params[j].Value.Num
 	})
+}
+
+// FuzzFastMatchesTyped checks that the scanner-based decoder accepts only valid JSON
+// and reads every body it accepts as the encoding/json one-pass decoder does.
+func FuzzFastMatchesTyped(f *testing.F) {
+	fixtures, err := filepath.Glob(filepath.Join("..", "testdata", "*.json"))
+	if err != nil {
+		f.Fatalf("list fixtures: %v", err)
+	}
+	for _, path := range fixtures {
+		f.Add(readFixture(f, filepath.Base(path)))
+	}
+	for _, s := range fastSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := decodeFast(body)
+		if !ok {
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatalf("fast decoder accepts invalid JSON")
+		}
+		typed, ok := decodeTyped(body)
+		if !ok {
+			t.Fatalf("typed decoder rejects what the fast one accepts")
+		}
+		for _, p := range []*Post{typed, fast} {
+			sortParams(p.Params)
+			if len(p.Params) == 0 {
+				p.Params = nil
+			}
+		}
+		if !reflect.DeepEqual(typed, fast) {
+			t.Errorf("typed %+v\nfast  %+v", typed, fast)
+		}
+	})
+}
+
+// fastSeeds are bodies at the edges of what the fast decoder takes: the cases where it
+// must give up, and values it reads itself.
+var fastSeeds = []string{
+	`{"Config": {"SOC": {"class": "battery"}}}`,
+	`{"config": {"SOC": {"CLASS": "battery", "unit": "%"}}}`,
+	`{"status": {"Device_ID": "x"}, "autopid_data": {"a": 1}}`,
+	`{"ſtatus": {"device_id": "x"}}`,
+	`{"autopid_data": {"a": 1, "a": 2}}`,
+	`{"autopid_data": {"a": null, "a": 2}}`,
+	`{"autopid_data": {"a": 1}, "autopid_data": {"b": 2}}`,
+	`{"config": {"SOC": {"class": "battery"}, "SOC": 5}}`,
+	`{"config": {"SOC": {"class": 5, "unit": "%"}, "X": {"class": null}}}`,
+	`{"autopid_data": {"a\u0041": 1, "b": "x\"y"}}`,
+	`{"autopid_data": {"a": 0.1, "b": -0, "c": 123456789012345678, "d": 1e-5, "e": 1.5E+3}}`,
+	`{"autopid_data": {"a": 0.000000000000000000000001, "b": 9007199254740993}}`,
+	`{"autopid_data": {"a": 01}}`,
+	`{"autopid_data": {"a": -}}`,
+	`{"autopid_data": {"a": 1.}}`,
+	`{"autopid_data": {"a": "\u00e9t\u00e9", "é": 1, "b": "` + "\xff" + `"}}`,
+	`{"data": {"a": 1}, "autopid_data": {"a": 2}, "device_id": null, "battery": "13.1"}`,
+	`{"status": null, "config": null, "data": null, "uptime": 12}`,
+	`{"status": {"uptime": "1d 00:00:01", "uptime_sec": 5, "x": {"y": [1, {"z": []}]}}}`,
+	`{"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
+	"{\"autopid_data\": {\"a\": \"x\ty\"}}",
+	`{"autopid_data": {"a": 1}} x`,
+	`{"autopid_data": {"a": 1},}`,
+	` {"autopid_data": {"a": tru}}`,
 }

@@ -116,6 +116,9 @@ func Decode(body []byte) (*Post, error) {
 		return nil, ErrNotObject
 	}
 
+	if p, ok := decodeFast(body); ok {
+		return p, nil
+	}
 	if p, ok := decodeTyped(body); ok {
 		return p, nil
 	}
@@ -203,6 +206,12 @@ func jsonReason(err error) error {
 // decodeDocumented reads the top-level keys of the documented shape.
 func (p *Post) decodeDocumented(deviceID, battery, uptime json.RawMessage,
 	data map[string]json.RawMessage) {
+	p.decodeHeader(deviceID, battery, uptime)
+	p.Params = appendParams(p.Params, data, &p.Skipped)
+}
+
+// decodeHeader reads the documented shape's top-level scalars.
+func (p *Post) decodeHeader(deviceID, battery, uptime json.RawMessage) {
 	p.DeviceID = rawString(deviceID)
 	if v, ok := rawNumber(battery); ok {
 		p.Battery, p.HasBattery = v, true
@@ -210,7 +219,6 @@ func (p *Post) decodeDocumented(deviceID, battery, uptime json.RawMessage,
 	if v, ok := rawNumber(uptime); ok {
 		p.Uptime, p.HasUptime = v, true
 	}
-	p.Params = appendParams(p.Params, data, &p.Skipped)
 }
 
 func (p *Post) decodeStatus(s *status) {

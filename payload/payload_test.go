@@ -584,3 +584,24 @@ func TestParseUptime(t *testing.T) {
 		})
 	}
 }
+
+// The adapters' own bodies must take the fast path, or the fast decoder saves nothing.
+func TestFastDecoderTakesAdapterBodies(t *testing.T) {
+	bodies := map[string][]byte{"pro-30-params": proParams(t, 30)}
+	for _, name := range []string{"pro-full.json", "pro-changed.json", "obd-full.json",
+		"documented-format.json"} {
+		bodies[name] = readFixture(t, name)
+	}
+	for name, body := range bodies {
+		fast, ok := decodeFast(body)
+		if !ok {
+			t.Errorf("%s: fast decoder gave up", name)
+			continue
+		}
+		typed, _ := decodeTyped(body)
+		if len(fast.Params) != len(typed.Params) {
+			t.Errorf("%s: fast decoder read %d params, encoding/json %d", name,
+				len(fast.Params), len(typed.Params))
+		}
+	}
+}
