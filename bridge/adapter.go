@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/payload"
@@ -55,10 +56,12 @@ type adapter struct {
 
 // param is one parameter of an adapter.
 type param struct {
-	name      string
-	key       string
-	value     payload.Value
-	entity    ha.Entity
+	name  string
+	key   string
+	value payload.Value
+	// entity is shared by every parameter classified the same way, which saves about 80
+	// bytes per parameter.
+	entity    unique.Handle[ha.Entity]
 	announced bool   // the config for entity was sent since the last (re)connect
 	sentAs    string // component of the last config sent, "" when none is in Home Assistant
 }
@@ -76,10 +79,11 @@ func newAdapter(hook *store.Webhook) *adapter {
 		a.removed[key] = true
 	}
 	a.node = nodeID(hook)
+	hook.Meta = metaTables.share(hook.Meta)
 	for name, v := range hook.Values {
 		val := payload.Value{Kind: v.Kind, Num: v.Num, Text: v.Text}
 		a.params[name] = &param{name: name, key: ha.ParamKey(name), value: val,
-			entity: ha.Classify(name, metaFor(hook, name), val)}
+			entity: unique.Make(ha.Classify(name, metaFor(hook, name), val))}
 	}
 	if !hook.LastPost.IsZero() {
 		a.prevPost = hook.LastPost
@@ -166,7 +170,7 @@ func (a *adapter) diagnostics() ha.Diagnostics {
 func (t *topics) stateMessage(node string, p *param) publish.Message {
 	var state string
 	switch {
-	case p.entity.Component == ha.BinarySensor:
+	case p.entity.Value().Component == ha.BinarySensor:
 		state = ha.OnOff(p.value.Num != 0)
 	case p.value.Kind == payload.Text:
 		state = truncate(p.value.Text, 255)

@@ -5,7 +5,9 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -136,12 +138,7 @@ func (b *Bridge) lookup(id string) *adapter {
 
 // list returns the adapters sorted by creation time, then id.
 func (b *Bridge) list() []*adapter {
-	b.mu.RLock()
-	list := make([]*adapter, 0, len(b.adapters))
-	for _, a := range b.adapters {
-		list = append(list, a)
-	}
-	b.mu.RUnlock()
+	list := b.all()
 	sort.Slice(list, func(i, j int) bool {
 		hi, hj := list[i].hook, list[j].hook
 		if !hi.Created.Equal(hj.Created) {
@@ -150,6 +147,14 @@ func (b *Bridge) list() []*adapter {
 		return hi.ID < hj.ID
 	})
 	return list
+}
+
+// all returns the adapters in no particular order, for work that visits each one and
+// needs no order, at a fraction of the cost of sorting 10,000 adapters.
+func (b *Bridge) all() []*adapter {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return slices.Collect(maps.Values(b.adapters))
 }
 
 // Republish sends every adapter's configs and states again, through the announcer. The
@@ -188,7 +193,7 @@ func (b *Bridge) HandleHAStatus(_ string, payload []byte) {
 // CheckOnline marks adapters offline after their silence limit.
 func (b *Bridge) CheckOnline(now time.Time) {
 	var msgs []publish.Message
-	for _, a := range b.list() {
+	for _, a := range b.all() {
 		a.mu.Lock()
 		var offline bool
 		msgs, offline = a.checkOnline(b.topics, now, b.opts.MinOffline, msgs[:0])

@@ -97,9 +97,10 @@ func (b *Bridge) deviceInfo(a *adapter, now time.Time) (DeviceInfo, bool) {
 }
 
 func valueInfo(p *param, deviceName string) ValueInfo {
-	v := ValueInfo{Unit: p.entity.Unit, DeviceClass: p.entity.DeviceClass,
-		Component: p.entity.Component, Value: p.value.Num,
-		EntityID: ha.DefaultEntityID(p.entity.Component, deviceName, p.key)}
+	entity := p.entity.Value()
+	v := ValueInfo{Unit: entity.Unit, DeviceClass: entity.DeviceClass,
+		Component: entity.Component, Value: p.value.Num,
+		EntityID: ha.DefaultEntityID(entity.Component, deviceName, p.key)}
 	if p.value.Kind != payload.Number {
 		v.Value = p.value.Text
 	}

@@ -3,8 +3,6 @@ package bridge
 import (
 	"maps"
 	"strings"
-
-	"github.com/wican-bridge/wican-bridge/payload"
 )
 
 // retireDuplicate handles an adapter that posts to a new webhook while an older webhook
@@ -28,7 +26,7 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 
 	older.mu.Lock()
 	old := *older.hook
-	oldMeta := maps.Clone(older.hook.Meta)
+	oldMeta := older.hook.Meta // never changed in place
 	oldRemoved := maps.Clone(older.removed)
 	oldParams := maps.Clone(older.params)
 	oldPair := older.pair
@@ -48,13 +46,11 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 		h.Interval = old.Interval
 		newer.pair = oldPair
 	}
-	for name, m := range oldMeta {
-		if _, ok := h.Meta[name]; !ok {
-			if h.Meta == nil {
-				h.Meta = make(map[string]payload.Meta, len(oldMeta))
-			}
-			h.Meta[name] = m
-		}
+	// The newer adapter's metadata wins, and the older one's fills the gaps.
+	if len(oldMeta) > 0 {
+		merged := maps.Clone(oldMeta)
+		maps.Copy(merged, h.Meta)
+		h.Meta = metaTables.share(merged)
 	}
 	maps.Copy(newer.removed, oldRemoved)
 	for name, prm := range oldParams {

@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"maps"
 	"time"
+	"unique"
 
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/payload"
@@ -117,23 +119,30 @@ func (a *adapter) updateIdentity(t *topics, p *payload.Post, remoteIP string,
 }
 
 // updateMeta stores new metadata and reclassifies the parameters it describes. It
-// reports whether anything changed.
+// reports whether anything changed. The adapter's table may be shared with other
+// adapters, so a change builds a new table.
 func (a *adapter) updateMeta(meta map[string]payload.Meta) bool {
-	changed := false
+	var table map[string]payload.Meta
 	for name, m := range meta {
 		if old, ok := a.hook.Meta[name]; ok && old == m {
 			continue
 		}
-		if a.hook.Meta == nil {
-			a.hook.Meta = make(map[string]payload.Meta)
+		if table == nil {
+			table = make(map[string]payload.Meta, max(len(a.hook.Meta), len(meta)))
+			maps.Copy(table, a.hook.Meta)
 		}
-		a.hook.Meta[name] = m
-		changed = true
+		table[name] = m
+	}
+	if table == nil {
+		return false
+	}
+	a.hook.Meta = metaTables.share(table)
+	for name := range meta {
 		if prm := a.params[name]; prm != nil {
 			a.reclassify(prm)
 		}
 	}
-	return changed
+	return true
 }
 
 // announcePending appends the config and state of every entity whose config has not
@@ -149,7 +158,7 @@ func (a *adapter) announcePending(t *topics, msgs []publish.Message) []publish.M
 }
 
 func (a *adapter) reclassify(prm *param) {
-	e := ha.Classify(prm.name, metaFor(a.hook, prm.name), prm.value)
+	e := unique.Make(ha.Classify(prm.name, metaFor(a.hook, prm.name), prm.value))
 	if e != prm.entity {
 		prm.entity = e
 		prm.announced = false
@@ -168,7 +177,7 @@ func (a *adapter) mergeParam(t *topics, pp payload.Param, announceAll bool,
 		}
 		prm = &param{name: pp.Name, key: ha.ParamKey(pp.Name), value: pp.Value}
 		meta := metaFor(a.hook, pp.Name)
-		prm.entity = ha.Classify(pp.Name, meta, pp.Value)
+		prm.entity = unique.Make(ha.Classify(pp.Name, meta, pp.Value))
 		a.params[pp.Name] = prm
 		a.needMeta = a.needMeta || meta == nil
 	} else {
@@ -194,11 +203,12 @@ func (a *adapter) paramConfig(t *topics, prm *param, msgs []publish.Message) []p
 	if a.removed[prm.key] {
 		return msgs
 	}
-	if prm.sentAs != "" && prm.sentAs != prm.entity.Component {
+	entity := prm.entity.Value()
+	if prm.sentAs != "" && prm.sentAs != entity.Component {
 		msgs = append(msgs, t.RemoveConfig(prm.sentAs, a.node, prm.key))
 	}
-	prm.sentAs = prm.entity.Component
-	return append(msgs, t.ParamConfig(a.device(), prm.key, prm.name, prm.entity))
+	prm.sentAs = entity.Component
+	return append(msgs, t.ParamConfig(a.device(), prm.key, prm.name, entity))
 }
 
 // announce appends every discovery config of the adapter, then every state.

@@ -31,7 +31,7 @@ func (b *Bridge) handleMetrics(c echo.Context) error {
 
 	states := map[string]int{}
 	now := time.Now()
-	for _, a := range b.list() {
+	for _, a := range b.all() {
 		if info, ok := b.deviceInfo(a, now); ok {
 			states[info.State]++
 		}

@@ -2,8 +2,9 @@ package bridge
 
 import (
 	"context"
+	"iter"
 	"maps"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,27 +20,26 @@ const (
 	valuesSaveDelay    = 30 * time.Second
 )
 
-// snapshot copies the persisted part of every adapter.
-func (b *Bridge) snapshot() *store.State {
+// snapshots returns the persisted part of every adapter, each copied when it is
+// reached, and the ignored adapters.
+func (b *Bridge) snapshots() (iter.Seq[*store.Webhook], []string) {
 	list := b.list()
-	st := &store.State{Webhooks: make([]*store.Webhook, 0, len(list))}
-	for _, a := range list {
-		st.Webhooks = append(st.Webhooks, a.snapshot())
-	}
 	b.mu.RLock()
-	for k := range b.ignored {
-		st.Ignored = append(st.Ignored, k)
-	}
+	ignored := slices.Sorted(maps.Keys(b.ignored))
 	b.mu.RUnlock()
-	sort.Strings(st.Ignored)
-	return st
+	return func(yield func(*store.Webhook) bool) {
+		for _, a := range list {
+			if !yield(a.snapshot()) {
+				return
+			}
+		}
+	}, ignored
 }
 
 func (a *adapter) snapshot() *store.Webhook {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	h := *a.hook
-	h.Meta = maps.Clone(a.hook.Meta)
 	h.ECU, h.Battery12V, h.RemoteIP = a.ecu, a.battery, a.remoteIP
 	h.Values = make(map[string]store.Value, len(a.params))
 	for name, p := range a.params {
@@ -56,7 +56,8 @@ func (a *adapter) snapshot() *store.Webhook {
 func (b *Bridge) Save() error {
 	b.structureDirty.Store(false)
 	b.valuesDirty.Store(false)
-	return store.Save(b.opts.DataDir, b.snapshot())
+	webhooks, ignored := b.snapshots()
+	return store.SaveEach(b.opts.DataDir, webhooks, ignored)
 }
 
 // runSaver saves changes in the background until ctx ends, then saves once more.

@@ -6,13 +6,17 @@
 package store
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/wican-bridge/wican-bridge/payload"
@@ -85,6 +89,9 @@ var ErrCorrupt = errors.New("state file is corrupt")
 func Load(dir string, log *slog.Logger) (*State, error) {
 	path := filepath.Join(dir, FileName)
 	st, err := readFile(path)
+	if err == nil {
+		known.record(path)
+	}
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
 		if st == nil {
 			st = &State{Version: version}
@@ -131,11 +138,12 @@ func readFile(path string) (*State, error) {
 
 // Save writes the state to dir atomically and keeps the previous file as a backup.
 func Save(dir string, st *State) error {
-	st.Version = version
-	data, err := json.Marshal(st)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
+	return SaveEach(dir, slices.Values(st.Webhooks), st.Ignored)
+}
+
+// SaveEach is Save for webhooks that come one at a time, so that the caller can build
+// each one just before it is written. Only one webhook's encoding is in memory at a time.
+func SaveEach(dir string, webhooks iter.Seq[*Webhook], ignored []string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -145,7 +153,7 @@ func Save(dir string, st *State) error {
 		return fmt.Errorf("write state: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := encode(tmp, webhooks, ignored); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write state: %w", err)
 	}
@@ -156,7 +164,7 @@ func Save(dir string, st *State) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	if _, err := readFile(path); err == nil {
+	if known.good(path) || readable(path) {
 		// Only a readable file becomes the backup, so a corrupt one never replaces a good one.
 		if err := os.Rename(path, path+".bak"); err != nil {
 			return fmt.Errorf("keep state backup: %w", err)
@@ -165,7 +173,81 @@ func Save(dir string, st *State) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("replace state: %w", err)
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	known.record(path)
+	return nil
+}
+
+func readable(path string) bool {
+	_, err := readFile(path)
+	return err == nil
+}
+
+// encode writes the state as json.Marshal of a State would, one webhook at a time.
+func encode(f *os.File, webhooks iter.Seq[*Webhook], ignored []string) error {
+	w := bufio.NewWriterSize(f, 64<<10)
+	fmt.Fprintf(w, `{"version":%d,"webhooks":[`, version)
+	first := true
+	for h := range webhooks {
+		data, err := json.Marshal(h)
+		if err != nil {
+			return fmt.Errorf("encode webhook: %w", err)
+		}
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		w.Write(data)
+	}
+	w.WriteByte(']')
+	if len(ignored) > 0 {
+		data, err := json.Marshal(ignored)
+		if err != nil {
+			return fmt.Errorf("encode ignored adapters: %w", err)
+		}
+		w.WriteString(`,"ignored":`)
+		w.Write(data)
+	}
+	w.WriteByte('}')
+	return w.Flush()
+}
+
+// known remembers the state files this process wrote or read as valid. Before a save,
+// the file about to become the backup must be valid, and a file that is still the one
+// remembered needs no second parse, which at 10,000 adapters costs as much as the save.
+var known = fileStamps{stamps: make(map[string]os.FileInfo)}
+
+type fileStamps struct {
+	mu     sync.Mutex
+	stamps map[string]os.FileInfo
+}
+
+// record remembers the file at path as valid.
+func (k *fileStamps) record(path string) {
+	info, err := os.Stat(path)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err != nil {
+		delete(k.stamps, path)
+		return
+	}
+	k.stamps[path] = info
+}
+
+// good reports whether the file at path is the same file, with the same size and
+// modification time, as the one recorded.
+func (k *fileStamps) good(path string) bool {
+	info, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	prev, ok := k.stamps[path]
+	return ok && os.SameFile(prev, info) && prev.Size() == info.Size() &&
+		prev.ModTime().Equal(info.ModTime())
 }
 
 func syncDir(dir string) error {

@@ -353,3 +353,26 @@ func TestSaveDoesNotBackUpCorrupt(t *testing.T) {
 		})
 	}
 }
+
+// Save writes webhooks one at a time, and the file must still be the State's encoding.
+func TestSaveWritesStateEncoding(t *testing.T) {
+	for _, ignored := range [][]string{nil, {"0a1b2c3d4e5f", "192.168.1.40"}} {
+		dir := t.TempDir()
+		st := sampleState("Golf GTE")
+		st.Ignored = ignored
+		mustSave(t, dir, st)
+
+		got, err := os.ReadFile(filepath.Join(dir, FileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Version = version
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("ignored %v: file\n%s\nwant json.Marshal of the state\n%s", ignored, got, want)
+		}
+	}
+}
