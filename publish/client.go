@@ -86,6 +86,9 @@ func New(opts Options) (*Client, error) {
 		}
 		mo.SetTLSConfig(cfg)
 	}
+	if buffersScheme(opts.Broker) {
+		mo.SetCustomOpenConnectionFn(openConnection)
+	}
 	c.cli = mqtt.NewClient(mo)
 	return c, nil
 }
