@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Image of wican-bridge. It runs as a Home Assistant add-on (the Supervisor passes
-# BUILD_FROM, BUILD_VERSION and BUILD_ARCH) and as a plain container:
+# Image of wican-bridge. It runs as a Home Assistant add-on, built for each architecture
+# by .github/workflows/addon-image.yaml with BUILD_VERSION and BUILD_ARCH, and as a plain
+# container:
 #   docker build -t wican-bridge .
 #   docker run --network host -v wican-data:/data wican-bridge --mqtt tcp://127.0.0.1:1883
 # Multi-arch: docker buildx build --platform linux/amd64,linux/arm64 .

@@ -123,9 +123,6 @@ func TestConfigRuntime(t *testing.T) {
 	if c.Watchdog != "http://[HOST]:[PORT:8099]/healthz" {
 		t.Errorf("config.yaml: watchdog = %q, want the /healthz URL on port 8099", c.Watchdog)
 	}
-	if c.Image != "" {
-		t.Errorf("config.yaml: image = %q, but the add-on is built locally", c.Image)
-	}
 }
 
 // TestOptionsMatchSettings keeps the add-on options in step with config.Settings: a new
