@@ -86,9 +86,7 @@ func New(opts Options) (*Client, error) {
 		}
 		mo.SetTLSConfig(cfg)
 	}
-	if buffersScheme(opts.Broker) {
-		mo.SetCustomOpenConnectionFn(openConnection)
-	}
+	UseBufferedConnection(mo)
 	c.cli = mqtt.NewClient(mo)
 	return c, nil
 }

@@ -158,16 +158,16 @@ func openConnection(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 	return newBufferedConn(conn), nil
 }
 
-// buffersScheme reports whether openConnection handles the broker URL's scheme. Other
-// schemes, such as ws:// and wss://, use paho's own connection.
-func buffersScheme(broker string) bool {
-	u, err := url.Parse(broker)
-	if err != nil {
-		return false
+// UseBufferedConnection makes a paho client connect through a bufferedConn when every
+// broker added to o so far is one that openConnection dials. Brokers of other schemes,
+// such as ws:// and wss://, keep paho's own connection.
+func UseBufferedConnection(o *mqtt.ClientOptions) *mqtt.ClientOptions {
+	for _, u := range o.Servers {
+		switch u.Scheme {
+		case "tcp", "mqtt", "ssl", "tls", "mqtts":
+		default:
+			return o
+		}
 	}
-	switch u.Scheme {
-	case "tcp", "mqtt", "ssl", "tls", "mqtts":
-		return true
-	}
-	return false
+	return o.SetCustomOpenConnectionFn(openConnection)
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
 // loopbackPair returns a bufferedConn dialled to a loopback listener and the
@@ -114,5 +116,17 @@ func TestBufferedConnWriteAfterClose(t *testing.T) {
 	conn.Close()
 	if _, err := conn.Write([]byte("late")); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("write after close: %v, want net.ErrClosed", err)
+	}
+}
+
+func TestUseBufferedConnectionSchemes(t *testing.T) {
+	for broker, want := range map[string]bool{
+		"tcp://127.0.0.1:1883": true, "ssl://broker.lan:8883": true, "mqtts://broker.lan": true,
+		"ws://127.0.0.1:9001": false, "wss://broker.lan/mqtt": false,
+	} {
+		opts := UseBufferedConnection(mqtt.NewClientOptions().AddBroker(broker))
+		if got := opts.CustomOpenConnectionFn != nil; got != want {
+			t.Errorf("%s: buffered connection %v, want %v", broker, got, want)
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/wican-bridge/wican-bridge/publish"
 )
 
 // errNotLoopback is returned for a target outside 127.0.0.0/8 and ::1 without --allow-remote.
@@ -110,6 +112,10 @@ func subscribe(broker, filter string, t *tracker) (mqtt.Client, error) {
 		SetCleanSession(true).
 		SetAutoReconnect(false).
 		SetConnectTimeout(5 * time.Second)
+	// The buffered connection saves the system calls of paho's byte-wise reads and of a
+	// write per PUBACK, which at thousands of messages per second cost the load tool
+	// about a fifth of its CPU.
+	publish.UseBufferedConnection(opts)
 	client := mqtt.NewClient(opts)
 	if tok := client.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		return nil, fmt.Errorf("connect to MQTT broker %s: %w", broker, cmpErr(tok.Error()))
