@@ -13,8 +13,12 @@ type queue struct {
 	mu      sync.Mutex
 	pending []Message // waiting messages are pending[head:]
 	head    int
-	index   map[string]int // topic to its position in pending
-	ready   chan struct{}
+	// index maps a waiting message's topic to its position counted from the first
+	// message ever queued, so positions stay valid when take moves pending's contents
+	// to the front. The message is at pending[index[topic]-base].
+	index map[string]int
+	base  int
+	ready chan struct{}
 }
 
 func newQueue() *queue {
@@ -29,13 +33,14 @@ func (q *queue) push(msgs ...Message) {
 	q.mu.Lock()
 	for _, m := range msgs {
 		m.queued = now
-		if i, ok := q.index[m.Topic]; ok {
+		if pos, ok := q.index[m.Topic]; ok {
 			// The replaced message's wait counts, so the latency covers the whole delay.
+			i := pos - q.base
 			m.queued = q.pending[i].queued
 			q.pending[i] = m
 			continue
 		}
-		q.index[m.Topic] = len(q.pending)
+		q.index[m.Topic] = q.base + len(q.pending)
 		q.pending = append(q.pending, m)
 	}
 	q.mu.Unlock()
@@ -60,7 +65,9 @@ func (q *queue) take(buf []Message, n int) []Message {
 	}
 	clear(q.pending[q.head:end])
 	q.head = end
-	if q.head == len(q.pending) {
+	switch {
+	case q.head == len(q.pending):
+		q.base += len(q.pending)
 		q.head = 0
 		if cap(q.pending) > maxKeptBatch {
 			// After a backlog, let the grown slice and map go instead of keeping their size.
@@ -68,6 +75,14 @@ func (q *queue) take(buf []Message, n int) []Message {
 		} else {
 			q.pending = q.pending[:0]
 		}
+	case q.head >= len(q.pending)/2:
+		// A queue that never empties would otherwise keep appending behind the taken
+		// messages and grow with every message ever queued, not with those waiting.
+		n := copy(q.pending, q.pending[q.head:])
+		clear(q.pending[n:])
+		q.pending = q.pending[:n]
+		q.base += q.head
+		q.head = 0
 	}
 	return buf
 }
@@ -87,7 +102,7 @@ func (q *queue) requeue(msgs []Message) {
 	q.head = 0
 	clear(q.index)
 	for i, m := range q.pending {
-		q.index[m.Topic] = i
+		q.index[m.Topic] = q.base + i
 	}
 }
 

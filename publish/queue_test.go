@@ -76,3 +76,37 @@ func TestQueueTakesBoundedBatches(t *testing.T) {
 		t.Errorf("%d left, want 0", q.len())
 	}
 }
+
+// A queue that is never empty when take runs must still hold only what waits.
+func TestQueueNeverEmptyStaysSmall(t *testing.T) {
+	q := newQueue()
+	var buf []Message
+	next := 0
+	for range 5000 {
+		for range 10 {
+			q.push(msg("state/"+strconv.Itoa(next), strconv.Itoa(next)))
+			next++
+		}
+		buf = q.take(buf, 9)
+		for _, m := range buf {
+			if m.Topic != "state/"+string(m.Payload) {
+				t.Fatalf("took %s with payload %s", m.Topic, m.Payload)
+			}
+		}
+	}
+	waiting := q.len()
+	if waiting != 5000 {
+		t.Fatalf("%d messages wait, want 5000", waiting)
+	}
+	if cap(q.pending) > 4*waiting {
+		t.Errorf("queue keeps room for %d messages while %d wait", cap(q.pending), waiting)
+	}
+	q.push(msg("state/49999", "newer"))
+	rest := q.take(nil, 1<<20)
+	if len(rest) != 5000 || rest[0].Topic != "state/45000" {
+		t.Fatalf("took %d messages from %s, want 5000 from state/45000", len(rest), rest[0].Topic)
+	}
+	if last := rest[len(rest)-1]; string(last.Payload) != "newer" {
+		t.Errorf("last message %s %s, want the newer payload", last.Topic, last.Payload)
+	}
+}
