@@ -56,8 +56,7 @@ type adapter struct {
 
 // param is one parameter of an adapter.
 type param struct {
-	name  string
-	key   string
+	id    unique.Handle[paramID]
 	value payload.Value
 	// entity is shared by every parameter classified the same way, which saves about 80
 	// bytes per parameter.
@@ -65,6 +64,20 @@ type param struct {
 	announced bool   // the config for entity was sent since the last (re)connect
 	sentAs    string // component of the last config sent, "" when none is in Home Assistant
 }
+
+// paramID is a parameter's name and its object id in Home Assistant. Adapters of one
+// vehicle profile have the same parameters, so every adapter refers to one copy.
+type paramID struct {
+	name string
+	key  string
+}
+
+func newParamID(name string) unique.Handle[paramID] {
+	return unique.Make(paramID{name: name, key: ha.ParamKey(name)})
+}
+
+func (p *param) name() string { return p.id.Value().name }
+func (p *param) key() string  { return p.id.Value().key }
 
 // webhookStats are the adapter's own webhook counters, read from its API.
 type webhookStats struct {
@@ -82,7 +95,8 @@ func newAdapter(hook *store.Webhook) *adapter {
 	hook.Meta = metaTables.share(hook.Meta)
 	for name, v := range hook.Values {
 		val := payload.Value{Kind: v.Kind, Num: v.Num, Text: v.Text}
-		a.params[name] = &param{name: name, key: ha.ParamKey(name), value: val,
+		id := newParamID(name)
+		a.params[id.Value().name] = &param{id: id, value: val,
 			entity: unique.Make(ha.Classify(name, metaFor(hook, name), val))}
 	}
 	if !hook.LastPost.IsZero() {
@@ -177,7 +191,7 @@ func (t *topics) stateMessage(node string, p *param) publish.Message {
 	default:
 		state = ha.FormatNumber(p.value.Num)
 	}
-	return publish.Message{Topic: t.State(node, p.key), Payload: []byte(state), Retain: true}
+	return publish.Message{Topic: t.State(node, p.key()), Payload: []byte(state), Retain: true}
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence.

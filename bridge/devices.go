@@ -100,7 +100,7 @@ func valueInfo(p *param, deviceName string) ValueInfo {
 	entity := p.entity.Value()
 	v := ValueInfo{Unit: entity.Unit, DeviceClass: entity.DeviceClass,
 		Component: entity.Component, Value: p.value.Num,
-		EntityID: ha.DefaultEntityID(entity.Component, deviceName, p.key)}
+		EntityID: ha.DefaultEntityID(entity.Component, deviceName, p.key())}
 	if p.value.Kind != payload.Number {
 		v.Value = p.value.Text
 	}

@@ -158,7 +158,7 @@ func (a *adapter) announcePending(t *topics, msgs []publish.Message) []publish.M
 }
 
 func (a *adapter) reclassify(prm *param) {
-	e := unique.Make(ha.Classify(prm.name, metaFor(a.hook, prm.name), prm.value))
+	e := unique.Make(ha.Classify(prm.name(), metaFor(a.hook, prm.name()), prm.value))
 	if e != prm.entity {
 		prm.entity = e
 		prm.announced = false
@@ -175,10 +175,10 @@ func (a *adapter) mergeParam(t *topics, pp payload.Param, announceAll bool,
 			a.dropped++
 			return msgs
 		}
-		prm = &param{name: pp.Name, key: ha.ParamKey(pp.Name), value: pp.Value}
+		prm = &param{id: newParamID(pp.Name), value: pp.Value}
 		meta := metaFor(a.hook, pp.Name)
 		prm.entity = unique.Make(ha.Classify(pp.Name, meta, pp.Value))
-		a.params[pp.Name] = prm
+		a.params[prm.name()] = prm
 		a.needMeta = a.needMeta || meta == nil
 	} else {
 		if prm.value.Equal(pp.Value) && prm.announced {
@@ -200,15 +200,15 @@ func (a *adapter) mergeParam(t *topics, pp payload.Param, announceAll bool,
 // number that turned out to be an on/off flag), the config under the old one is removed.
 func (a *adapter) paramConfig(t *topics, prm *param, msgs []publish.Message) []publish.Message {
 	prm.announced = true
-	if a.removed[prm.key] {
+	if a.removed[prm.key()] {
 		return msgs
 	}
 	entity := prm.entity.Value()
 	if prm.sentAs != "" && prm.sentAs != entity.Component {
-		msgs = append(msgs, t.RemoveConfig(prm.sentAs, a.node, prm.key))
+		msgs = append(msgs, t.RemoveConfig(prm.sentAs, a.node, prm.key()))
 	}
 	prm.sentAs = entity.Component
-	return append(msgs, t.ParamConfig(a.device(), prm.key, prm.name, entity))
+	return append(msgs, t.ParamConfig(a.device(), prm.key(), prm.name(), entity))
 }
 
 // announce appends every discovery config of the adapter, then every state.
@@ -241,7 +241,7 @@ func (a *adapter) removeEntities(t *topics, msgs []publish.Message) []publish.Me
 	msgs = append(msgs, t.RemoveDiagnostics(a.node)...)
 	for _, prm := range a.params {
 		if prm.sentAs != "" {
-			msgs = append(msgs, t.RemoveConfig(prm.sentAs, a.node, prm.key))
+			msgs = append(msgs, t.RemoveConfig(prm.sentAs, a.node, prm.key()))
 		}
 		prm.announced, prm.sentAs = false, ""
 	}

@@ -153,7 +153,7 @@ func (b *Bridge) forget(a *adapter) {
 	a.mu.Lock()
 	msgs := a.removeEntities(b.topics, nil)
 	for _, prm := range a.params {
-		msgs = append(msgs, publish.Message{Topic: b.topics.State(a.node, prm.key),
+		msgs = append(msgs, publish.Message{Topic: b.topics.State(a.node, prm.key()),
 			Payload: []byte{}, Retain: true})
 	}
 	msgs = append(msgs, publish.Message{Topic: b.topics.Diagnostics(a.node), Payload: []byte{},

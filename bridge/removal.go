@@ -102,7 +102,7 @@ func (a *adapter) ownsKey(key string) bool {
 		return true
 	}
 	for _, p := range a.params {
-		if p.key == key {
+		if p.key() == key {
 			return true
 		}
 	}
