@@ -10,23 +10,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/wican-bridge/wican-bridge/bridge"
 	"github.com/wican-bridge/wican-bridge/config"
 )
 
-// gcPercent replaces Go's default GOGC of 100 unless GOGC is set. Most of the heap is
-// the adapters' state, which lives as long as the bridge, so the default lets the heap
-// grow to about twice that state before it collects. At 50 it grows to about 1.5 times
-// the state, at the cost of more frequent collections.
-const gcPercent = 50
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	cfg, err := config.Load(os.Args[1:], os.Getenv, config.AddonOptionsFile)
 	if errors.Is(err, flag.ErrHelp) {
 		config.Usage(os.Stdout)
@@ -41,6 +31,9 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
+		go limitMemory(ctx)
+	}
 	if err := bridge.Run(ctx, cfg, log); err != nil {
 		log.Error("wican-bridge stopped with an error", "err", err)
 		os.Exit(1)
