@@ -158,9 +158,11 @@ func (a *adapter) announcePending(t *topics, msgs []publish.Message) []publish.M
 }
 
 func (a *adapter) reclassify(prm *param) {
-	e := unique.Make(ha.Classify(prm.name(), metaFor(a.hook, prm.name()), prm.value))
-	if e != prm.entity {
-		prm.entity = e
+	// Comparing with the current entity first is cheaper than unique.Make, which hashes
+	// every field, and a new value rarely changes the classification.
+	e := ha.Classify(prm.name(), metaFor(a.hook, prm.name()), prm.value)
+	if e != prm.entity.Value() {
+		prm.entity = unique.Make(e)
 		prm.announced = false
 	}
 }
