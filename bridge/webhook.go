@@ -1,11 +1,13 @@
 package bridge
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -44,7 +46,9 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 			"content encoding "+quoteShort(enc)+" is not supported: send plain JSON")
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), req.Body, MaxBody))
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer putBodyBuffer(buf)
+	body, err := readBody(buf, http.MaxBytesReader(c.Response(), req.Body, MaxBody), req.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -72,6 +76,33 @@ func (b *Bridge) handleWebhook(c echo.Context) error {
 	}
 	b.afterPost(a, post)
 	return c.JSONBlob(http.StatusOK, okBody)
+}
+
+// bodyBuffers pools the buffers of request bodies. A post is decoded into values of its own
+// (payload.Decode copies every string it keeps), so its buffer can serve the next post.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody bounds the buffers kept in bodyBuffers, so that one large post does not
+// hold memory afterwards.
+const maxPooledBody = 64 << 10
+
+func putBodyBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBody {
+		buf.Reset()
+		bodyBuffers.Put(buf)
+	}
+}
+
+// readBody reads r into buf, growing it once to the announced length (capped at
+// MaxBody) where io.ReadAll would grow it step by step.
+func readBody(buf *bytes.Buffer, r io.Reader, length int64) ([]byte, error) {
+	if length > 0 {
+		buf.Grow(int(min(length, MaxBody)) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func (b *Bridge) afterPost(a *adapter, post *payload.Post) {

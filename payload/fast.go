@@ -57,7 +57,7 @@ func decodeFast(body []byte) (*Post, bool) {
 		}
 		switch i {
 		case 0:
-			p.Meta, ok = s.meta()
+			p.Meta, ok = s.cachedMeta()
 		case 1:
 			hasStatus = true
 			ok = s.status(&st)
@@ -91,13 +91,15 @@ func decodeFast(body []byte) (*Post, bool) {
 }
 
 // keySet contains the keys of one object, to find a key that appears twice. It compares
-// slices while the object is small and indexes them in a map beyond that.
+// keys in an array of its own while the object is small, so that a usual post allocates
+// nothing for it, and indexes them in a map beyond that.
 type keySet struct {
-	keys  [][]byte
+	keys  [keySetListMax][]byte
+	n     int
 	index map[string]struct{}
 }
 
-const keySetListMax = 64
+const keySetListMax = 48
 
 // add reports false when the key is already in the set.
 func (k *keySet) add(key []byte) bool {
@@ -108,19 +110,21 @@ func (k *keySet) add(key []byte) bool {
 		k.index[string(key)] = struct{}{}
 		return true
 	}
-	for _, prev := range k.keys {
+	for _, prev := range k.keys[:k.n] {
 		if bytes.Equal(prev, key) {
 			return false
 		}
 	}
-	k.keys = append(k.keys, key)
-	if len(k.keys) > keySetListMax {
-		k.index = make(map[string]struct{}, 2*len(k.keys))
-		for _, prev := range k.keys {
-			k.index[string(prev)] = struct{}{}
-		}
-		k.keys = nil
+	if k.n < keySetListMax {
+		k.keys[k.n] = key
+		k.n++
+		return true
 	}
+	k.index = make(map[string]struct{}, 2*keySetListMax)
+	for _, prev := range k.keys {
+		k.index[string(prev)] = struct{}{}
+	}
+	k.index[string(key)] = struct{}{}
 	return true
 }
 

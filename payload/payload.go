@@ -72,7 +72,9 @@ type Post struct {
 	ECU string
 
 	Params []Param
-	Meta   map[string]Meta
+	// Meta is shared by every post whose config section has the same text, so callers
+	// must not modify it.
+	Meta map[string]Meta
 	// Skipped counts values that were left out because they were not a number, a string
 	// or a boolean, or were out of float64's range.
 	Skipped int

@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -603,5 +604,36 @@ func TestFastDecoderTakesAdapterBodies(t *testing.T) {
 			t.Errorf("%s: fast decoder read %d params, encoding/json %d", name,
 				len(fast.Params), len(typed.Params))
 		}
+	}
+}
+
+// Posts with the same config section share one metadata map; a changed section gets its own.
+func TestConfigSectionCache(t *testing.T) {
+	body := readFixture(t, "pro-full.json")
+	first, err := Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Decode(bytes.Clone(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.ValueOf(first.Meta).UnsafePointer() != reflect.ValueOf(second.Meta).UnsafePointer() {
+		t.Error("equal config sections decoded into two maps, want one shared")
+	}
+
+	changed := bytes.Replace(body, []byte(`"unit": "degC"`), []byte(`"unit": "degF"`), 1)
+	if bytes.Equal(changed, body) {
+		t.Fatal("fixture has no degC unit to change")
+	}
+	third, err := Decode(changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := third.Meta["05-EngineCoolantTemp"].Unit; got != "degF" {
+		t.Errorf("unit after the section changed = %q, want degF", got)
+	}
+	if got := first.Meta["05-EngineCoolantTemp"].Unit; got != "degC" {
+		t.Errorf("first post's unit = %q after another section was decoded, want degC", got)
 	}
 }
