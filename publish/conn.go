@@ -97,8 +97,11 @@ func (c *bufferedConn) writeLoop() {
 				c.err = fmt.Errorf("write to broker: %w", err)
 				c.cond.Broadcast()
 				c.mu.Unlock()
-				// paho learns of the failure when its read fails.
-				c.Conn.Close()
+				// paho (v1.5.1) learns of a lost connection from a failed read, but it
+				// ignores the error of a read on a closed connection. An expired read
+				// deadline gives it an error that it reports, and paho then closes the
+				// connection itself.
+				c.Conn.SetReadDeadline(time.Now())
 				return
 			}
 		}

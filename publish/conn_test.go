@@ -130,3 +130,30 @@ func TestUseBufferedConnectionSchemes(t *testing.T) {
 		}
 	}
 }
+
+// After a failed write, paho's pending read must fail with an error it reports, not the
+// "use of closed network connection" that paho v1.5.1 ignores.
+func TestBufferedConnWriteFailureEndsRead(t *testing.T) {
+	conn, _ := loopbackPair(t)
+	defer conn.Close()
+	readErr := make(chan error, 1)
+	go func() {
+		_, err := conn.Read(make([]byte, 1))
+		readErr <- err
+	}()
+	conn.Conn.SetWriteDeadline(time.Now()) // the next write to the socket fails
+	if _, err := conn.Write([]byte("publish")); err != nil {
+		t.Fatalf("first write: %v, want it gathered without error", err)
+	}
+	select {
+	case err := <-readErr:
+		if err == nil || errors.Is(err, net.ErrClosed) {
+			t.Errorf("read after a failed write returned %v, want an error paho reports", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("read still blocked 5 s after the write failed")
+	}
+	if _, err := conn.Write([]byte("next")); err == nil {
+		t.Error("write after a failed write succeeded, want the failure")
+	}
+}
