@@ -92,11 +92,11 @@ func Load(dir string, log *slog.Logger) (*State, error) {
 	if err == nil {
 		known.record(path)
 	}
-	if err == nil || errors.Is(err, fs.ErrNotExist) {
-		if st == nil {
-			st = &State{Version: version}
-		}
+	if err == nil {
 		return st, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return loadBackupOfMissing(path, log)
 	}
 	if !errors.Is(err, ErrCorrupt) {
 		return nil, err
@@ -113,6 +113,23 @@ func Load(dir string, log *slog.Logger) (*State, error) {
 	}
 	log.Warn("state file is corrupt, loaded the backup of the last good state",
 		"file", path, "copy", kept, "err", err)
+	return backup, nil
+}
+
+// loadBackupOfMissing loads the backup when the state file is missing. Save renames the
+// state file to the backup before it renames the new file in, so a crash between the two
+// leaves only the backup. Without either file the state is empty.
+func loadBackupOfMissing(path string, log *slog.Logger) (*State, error) {
+	backup, err := readFile(path + ".bak")
+	if errors.Is(err, fs.ErrNotExist) {
+		return &State{Version: version}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state file %s is missing and its backup is not usable (%w): "+
+			"move %s.bak away to start with empty state", path, err, path)
+	}
+	log.Warn("state file is missing, loaded the backup of the last good state; the last "+
+		"save was probably interrupted", "file", path)
 	return backup, nil
 }
 

@@ -376,3 +376,36 @@ func TestSaveWritesStateEncoding(t *testing.T) {
 		}
 	}
 }
+
+// A crash between Save's two renames leaves only the backup, which Load must use, and
+// the next save must not replace that backup with an empty state.
+func TestLoadAfterInterruptedSave(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	mustSave(t, dir, sampleState("first"))
+	if err := os.Rename(path, path+".bak"); err != nil {
+		t.Fatal(err)
+	}
+
+	st := mustLoad(t, dir)
+	if len(st.Webhooks) == 0 || st.Webhooks[0].Name != "first" {
+		t.Fatalf("Load after an interrupted save returned %d webhooks, want the backup's", len(st.Webhooks))
+	}
+	mustSave(t, dir, st)
+	if got := savedName(t, path+".bak"); got != "first" {
+		t.Errorf("backup name after the next save = %q, want %q", got, "first")
+	}
+	if got := savedName(t, path); got != "first" {
+		t.Errorf("state file name after the next save = %q, want %q", got, "first")
+	}
+}
+
+func TestLoadMissingWithCorruptBackup(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, FileName+".bak"), []byte(`{"ver`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir, discardLogger()); err == nil {
+		t.Error("Load with only a corrupt backup succeeded, want an error instead of empty state")
+	}
+}
