@@ -93,11 +93,12 @@ func putBodyBuffer(buf *bytes.Buffer) {
 	}
 }
 
-// readBody reads r into buf, growing it once to the announced length (capped at
-// MaxBody) where io.ReadAll would grow it step by step.
+// readBody reads r into buf, growing it once to the announced length where io.ReadAll
+// would grow it step by step. Beyond maxPooledBody the buffer grows as data arrives, so
+// that a false Content-Length costs nothing.
 func readBody(buf *bytes.Buffer, r io.Reader, length int64) ([]byte, error) {
 	if length > 0 {
-		buf.Grow(int(min(length, MaxBody)) + bytes.MinRead)
+		buf.Grow(int(min(length, maxPooledBody)) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, err

@@ -120,9 +120,17 @@ func TestDocumentedShape(t *testing.T) {
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "documented-format.json"))
 	node := "wican_WiCAN_Pro_A1B2"
-	h.waitState(testTopics.State(node, "speed"), "65")
-	latest := h.sub.Latest()
-	for key, want := range map[string]string{"rpm": "2450", "soc": "78.5", "coolant_temp": "92"} {
+	want := map[string]string{"speed": "65", "rpm": "2450", "soc": "78.5", "coolant_temp": "92"}
+	// The announcer sends an adapter's states in no fixed order, then its diagnostics.
+	latest := h.sub.WaitFor(t, 5*time.Second, "states and diagnostics", func(l map[string]string) bool {
+		for key := range want {
+			if l[testTopics.State(node, key)] == "" {
+				return false
+			}
+		}
+		return l[testTopics.Diagnostics(node)] != ""
+	})
+	for key, want := range want {
 		if got := latest[testTopics.State(node, key)]; got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)
 		}

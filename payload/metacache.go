@@ -6,6 +6,11 @@ import (
 	"sync"
 )
 
+// maxCachedConfig is the longest config section that cachedMeta keeps. A Pro's section
+// with 100 parameters takes about 5 KB, and larger sections are decoded every time, so
+// that the cache stays under about 4 MB.
+const maxCachedConfig = 16 << 10
+
 // maxCachedConfigs bounds the config sections that cachedMeta keeps. Adapters of one
 // vehicle profile send the same section in every full post, so a fleet has few. When
 // the cache is full it starts afresh.
@@ -45,8 +50,8 @@ func (s *scanner) cachedMeta() (map[string]Meta, bool) {
 
 	section := scanner{data: raw}
 	meta, ok := section.meta()
-	if !ok {
-		return nil, false
+	if !ok || len(raw) > maxCachedConfig {
+		return meta, ok
 	}
 	configCache.mu.Lock()
 	if len(configCache.entries) >= maxCachedConfigs {
