@@ -7,32 +7,39 @@ import (
 	"time"
 )
 
-// Bounds of the soft memory limit that limitMemory sets.
+// Garbage collector settings of limitMemory.
 const (
-	// memoryLimitFloor is the limit while the live heap is small. Up to about 48 MiB
-	// live, GOGC=100 collects before the heap reaches it, so a household with a few
-	// adapters collects exactly as often as without the limit.
-	memoryLimitFloor = 96 << 20
-	// liveHeapFactor sizes the limit from the live heap once that outgrows the floor.
-	liveHeapFactor    = 1.5
-	memoryLimitPeriod = 10 * time.Second
+	// largeHeap is the live heap from which the collector runs more often. Below it,
+	// as for a household with a few adapters, Go's default applies.
+	largeHeap = 48 << 20
+	// largeHeapGCPercent lets a large heap grow by half of its live part between
+	// collections, where Go's default of 100 lets it double.
+	largeHeapGCPercent = 50
+	defaultGCPercent   = 100
+	memoryCheckPeriod  = time.Second
 )
 
-// limitMemory keeps the Go runtime's soft memory limit at liveHeapFactor times the live
-// heap, and never below memoryLimitFloor, until ctx ends. Most of a large heap is
-// adapter state that lives as long as the bridge, and with GOGC=100 alone the heap
-// grows to twice that state before a collection. A fixed limit would make the
-// collector run without pause once a large fleet's state outgrew it, and GOGC=50
-// would collect twice as often also for small heaps. GOMEMLIMIT or GOGC in the
-// environment turn this off.
+// limitMemory lowers GOGC to largeHeapGCPercent while the live heap exceeds largeHeap,
+// until ctx ends. Most of a large heap is adapter state that lives as long as the
+// bridge, so with GOGC=100 the RSS of a fleet would be about twice its state. A small
+// heap keeps GOGC=100, because there more frequent collections would cost throughput
+// for no memory worth saving. Unlike a soft memory limit, GOGC never makes the
+// collector run back to back when the heap grows faster than this check runs.
 func limitMemory(ctx context.Context) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	tick := time.NewTicker(memoryLimitPeriod)
+	tick := time.NewTicker(memoryCheckPeriod)
 	defer tick.Stop()
+	current := defaultGCPercent
 	for {
 		metrics.Read(sample)
-		live := float64(sample[0].Value.Uint64())
-		debug.SetMemoryLimit(max(memoryLimitFloor, int64(live*liveHeapFactor)))
+		want := defaultGCPercent
+		if sample[0].Value.Uint64() > largeHeap {
+			want = largeHeapGCPercent
+		}
+		if want != current {
+			debug.SetGCPercent(want)
+			current = want
+		}
 		select {
 		case <-ctx.Done():
 			return
