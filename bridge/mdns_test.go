@@ -2,12 +2,9 @@ package bridge
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +12,9 @@ import (
 	"github.com/wican-bridge/wican-bridge/config"
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/mqtttest"
+	"github.com/wican-bridge/wican-bridge/netnstest"
 	"github.com/wican-bridge/wican-bridge/sim"
 )
-
-// netnsEnv marks the run of the test binary inside its network namespace.
-const netnsEnv = "WICAN_BRIDGE_IN_NETNS"
 
 // The namespace's loopback carries this extra address, for the adapter and the bridge.
 const netnsAddr = "10.77.1.1"
@@ -29,8 +24,8 @@ const netnsAddr = "10.77.1.1"
 // its posts as entities on a real broker. Everything runs in a network namespace made
 // for the test, so no multicast reaches a real network.
 func TestMDNSPairingInNetns(t *testing.T) {
-	if os.Getenv(netnsEnv) == "" {
-		runInNetns(t, "^TestMDNSPairingInNetns$")
+	if !netnstest.Inside() {
+		netnstest.Run(t, "^TestMDNSPairingInNetns$", netnsAddr)
 		return
 	}
 	broker := mqtttest.Start(t)
@@ -101,49 +96,4 @@ func freePortOn(t *testing.T, host string) string {
 	defer ln.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
-}
-
-// runInNetns creates a network namespace whose only interface is a multicast-capable
-// loopback holding netnsAddr, and runs the test named by pattern again inside it.
-func runInNetns(t *testing.T, pattern string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: creating a network namespace for the mDNS test needs root")
-	}
-	ip, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("skipping: the mDNS test needs the ip command from iproute2")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("wican-bridge-%d", os.Getpid())
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(ip, args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %v: %v: %s", args, err, out)
-		}
-	}
-	run("netns", "add", name)
-	t.Cleanup(func() {
-		if out, err := exec.Command(ip, "netns", "delete", name).CombinedOutput(); err != nil {
-			t.Errorf("delete network namespace %s: %v: %s", name, err, out)
-		}
-	})
-	run("-n", name, "link", "set", "lo", "up")
-	run("-n", name, "link", "set", "lo", "multicast", "on")
-	run("-n", name, "addr", "add", netnsAddr+"/24", "dev", "lo")
-	run("-n", name, "route", "add", "224.0.0.0/4", "dev", "lo")
-
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ip, "netns", "exec", name, exe, "-test.run", pattern,
-		"-test.count", "1", "-test.v")
-	cmd.Env = append(os.Environ(), netnsEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	t.Logf("inside network namespace %s:\n%s", name, out)
-	if err != nil {
-		t.Fatalf("test inside network namespace %s: %v", name, err)
-	}
 }

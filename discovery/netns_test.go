@@ -2,77 +2,16 @@ package discovery
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"os/exec"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/grandcat/zeroconf"
+
+	"github.com/wican-bridge/wican-bridge/netnstest"
 )
-
-// netnsEnv marks the run of the test binary inside the network namespace.
-const netnsEnv = "WICAN_DISCOVERY_IN_NETNS"
-
-// netnsCount numbers the namespaces that this test process creates.
-var netnsCount atomic.Int32
-
-// runInNetns creates a network namespace with only a multicast-capable loopback
-// interface holding 10.77.0.1 and 10.77.0.2, and runs the test named by pattern again
-// inside it, so that no mDNS packet reaches a real network.
-func runInNetns(t *testing.T, pattern string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: creating a network namespace for the mDNS test needs root")
-	}
-	ip, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("skipping: the mDNS test needs the ip command from iproute2 to create a network namespace")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatalf("find test binary: %v", err)
-	}
-
-	name := fmt.Sprintf("wican-discovery-%d-%d", os.Getpid(), netnsCount.Add(1))
-	runCommand(t, ip, "netns", "add", name)
-	t.Cleanup(func() {
-		if out, err := exec.Command(ip, "netns", "delete", name).CombinedOutput(); err != nil {
-			t.Errorf("delete network namespace %s: %v: %s", name, err, out)
-		}
-	})
-	for _, args := range [][]string{
-		{"link", "set", "lo", "up"},
-		{"link", "set", "lo", "multicast", "on"},
-		{"addr", "add", "10.77.0.1/24", "dev", "lo"},
-		{"addr", "add", "10.77.0.2/24", "dev", "lo"},
-		{"route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
-		runCommand(t, ip, append([]string{"-n", name}, args...)...)
-	}
-
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ip, "netns", "exec", name,
-		exe, "-test.run", pattern, "-test.count", "1", "-test.v")
-	cmd.Env = append(os.Environ(), netnsEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	t.Logf("test output inside network namespace %s:\n%s", name, out)
-	if err != nil {
-		t.Fatalf("test inside network namespace %s: %v", name, err)
-	}
-}
-
-func runCommand(t *testing.T, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %v: %v: %s", name, args, err, out)
-	}
-}
 
 // announce registers an mDNS service on lo until the test ends.
 func announce(t *testing.T, instance, service, host, ip string, port int,
@@ -151,8 +90,8 @@ func checkAdapter(t *testing.T, e Event, deviceID, host, hostPort, service strin
 }
 
 func TestBrowserInNetns(t *testing.T) {
-	if os.Getenv(netnsEnv) == "" {
-		runInNetns(t, "^TestBrowserInNetns$")
+	if !netnstest.Inside() {
+		netnstest.Run(t, "^TestBrowserInNetns$", "10.77.0.1", "10.77.0.2")
 		return
 	}
 
@@ -226,12 +165,12 @@ func TestBrowserInNetns(t *testing.T) {
 }
 
 func TestBrowserWarnsOnceInNetns(t *testing.T) {
-	if os.Getenv(netnsEnv) == "" {
-		runInNetns(t, "^TestBrowserWarnsOnceInNetns$")
+	if !netnstest.Inside() {
+		netnstest.Run(t, "^TestBrowserWarnsOnceInNetns$", "10.77.0.1", "10.77.0.2")
 		return
 	}
 
-	runCommand(t, "ip", "link", "set", "lo", "multicast", "off")
+	netnstest.Command(t, "ip", "link", "set", "lo", "multicast", "off")
 	handler := newRecordHandler()
 	b := NewBrowser(Options{Interface: "lo", Period: 100 * time.Millisecond,
 		Round: 50 * time.Millisecond, Logger: slog.New(handler)})
@@ -253,7 +192,7 @@ func TestBrowserWarnsOnceInNetns(t *testing.T) {
 		}
 	}
 
-	runCommand(t, "ip", "link", "set", "lo", "multicast", "on")
+	netnstest.Command(t, "ip", "link", "set", "lo", "multicast", "on")
 	time.Sleep(500 * time.Millisecond)
 	if got := recordsWith(handler, slog.LevelInfo, "mDNS browse recovered"); len(got) != 2 {
 		t.Errorf("logged %d recoveries after multicast was enabled, want 2: %+v", len(got), got)
