@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grandcat/zeroconf"
 )
@@ -16,6 +17,10 @@ const (
 	mdnsService       = "_wican._tcp"
 	mdnsLegacyService = "_http._tcp"
 )
+
+// shutdownAfter is the least time between registering an announcement and shutting it
+// down (see stop in Announce).
+const shutdownAfter = 50 * time.Millisecond
 
 // Announce announces the adapter over mDNS as the firmware does: instance
 // "WiCAN-WebServer", service _wican._tcp (_http._tcp with Options.LegacyMDNS), host
@@ -49,11 +54,17 @@ func (a *Adapter) Announce(ctx context.Context, iface *net.Interface,
 	}
 	a.log.Info("announcing over mDNS", "service", service, "port", tcp.Port)
 
+	registered := time.Now()
 	var once sync.Once
 	done := make(chan struct{})
 	stop = func() {
 		once.Do(func() {
 			close(done)
+			// NOTE: zeroconf v1.0.0 starts its receive goroutines after RegisterProxy
+			// returns, and each calls WaitGroup.Add, which races with the Wait in
+			// Shutdown. Waiting until they have surely started avoids the race; no
+			// signal from the library tells when they have.
+			time.Sleep(time.Until(registered.Add(shutdownAfter)))
 			srv.Shutdown()
 		})
 	}

@@ -2,24 +2,19 @@ package sim
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/grandcat/zeroconf"
+
+	"github.com/wican-bridge/wican-bridge/netnstest"
 )
 
-// netnsEnv tells a re-executed test binary that it runs inside the namespace.
-const netnsEnv = "WICAN_SIM_IN_NETNS"
-
 func TestAnnouncementIsFoundByBrowsing(t *testing.T) {
-	if os.Getenv(netnsEnv) == "" {
-		runInNetns(t, t.Name())
+	if !netnstest.Inside() {
+		netnstest.Run(t, "^"+t.Name()+"$")
 		return
 	}
 	lo, err := net.InterfaceByName("lo")
@@ -96,43 +91,5 @@ func browse(ctx context.Context, t *testing.T, iface *net.Interface,
 		case <-ctx.Done():
 			t.Fatalf("%s not found under %s", host, service)
 		}
-	}
-}
-
-// runInNetns runs test name again inside a network namespace of its own, so that
-// the announcement stays off every real network. Multicast is switched on for the
-// namespace's loopback, which is its only interface.
-func runInNetns(t *testing.T, name string) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipping the mDNS test: creating a network namespace needs root")
-	}
-	ip, err := exec.LookPath("ip")
-	if err != nil {
-		t.Skip("skipping the mDNS test: the ip command (iproute2) is missing")
-	}
-	ns := fmt.Sprintf("wican-sim-test-%d", os.Getpid())
-	if out, err := exec.Command(ip, "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("skipping the mDNS test: cannot create a network namespace: %v %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command(ip, "netns", "delete", ns).Run() })
-
-	for _, args := range [][]string{
-		{"link", "set", "lo", "multicast", "on"},
-		{"link", "set", "lo", "up"},
-		{"route", "add", "224.0.0.0/4", "dev", "lo"},
-	} {
-		out, err := exec.Command(ip, append([]string{"-n", ns}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, out)
-		}
-	}
-
-	cmd := exec.Command(ip, "netns", "exec", ns, os.Args[0],
-		"-test.run", "^"+name+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), netnsEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	t.Logf("inside namespace %s:\n%s", ns, out)
-	if err != nil {
-		t.Fatalf("test inside the namespace failed: %v", err)
 	}
 }
