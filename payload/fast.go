@@ -21,7 +21,7 @@ func decodeFast(body []byte) (*Post, bool) {
 	s := scanner{data: body}
 	p := &Post{}
 	var (
-		seen       uint8
+		seen       uint16
 		documented []Param // the documented shape's data section
 		deviceID   []byte
 		battery    []byte
@@ -30,30 +30,25 @@ func decodeFast(body []byte) (*Post, bool) {
 		hasStatus  bool
 	)
 	ok := s.object(func(key []byte, plain bool) bool {
-		i, ok := fieldKey(key, plain, topKeys)
-		if !ok {
+		i, ok := field(key, plain, topKeys, &seen)
+		switch {
+		case !ok:
 			return false
-		}
-		if i < 0 {
+		case i < 0:
 			_, ok = s.skipValue(0)
 			return ok
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		if s.peek() == 'n' {
-			// null leaves a section out, and a raw field then contains "null".
-			raw, ok := s.skipValue(0)
-			switch i {
-			case 3:
-				deviceID = raw
-			case 4:
-				battery = raw
-			case 5:
-				uptime = raw
-			}
+		case i == 3:
+			deviceID, ok = s.skipValue(0)
 			return ok
+		case i == 4:
+			battery, ok = s.skipValue(0)
+			return ok
+		case i == 5:
+			uptime, ok = s.skipValue(0)
+			return ok
+		case s.peek() == 'n':
+			// null leaves a section out.
+			return s.literal("null")
 		}
 		switch i {
 		case 0:
@@ -63,12 +58,6 @@ func decodeFast(body []byte) (*Post, bool) {
 			ok = s.status(&st)
 		case 2:
 			p.Params, ok = s.params(p.Params, &p.Skipped)
-		case 3:
-			deviceID, ok = s.skipValue(0)
-		case 4:
-			battery, ok = s.skipValue(0)
-		case 5:
-			uptime, ok = s.skipValue(0)
 		case 6:
 			documented, ok = s.params(nil, &p.Skipped)
 		}
@@ -88,6 +77,20 @@ func decodeFast(body []byte) (*Post, bool) {
 		p.decodeStatus(&st)
 	}
 	return p, true
+}
+
+// field is fieldKey for the keys of one object, whose indexes seen records. A field that
+// appears twice makes it report false, because encoding/json keeps the last value.
+func field(key []byte, plain bool, names []string, seen *uint16) (index int, ok bool) {
+	i, ok := fieldKey(key, plain, names)
+	if !ok || i < 0 {
+		return i, ok
+	}
+	if *seen&(1<<i) != 0 {
+		return -1, false
+	}
+	*seen |= 1 << i
+	return i, true
 }
 
 // keySet contains the keys of one object, to find a key that appears twice. It compares
@@ -211,9 +214,9 @@ func (s *scanner) meta() (map[string]Meta, bool) {
 // a string, as encoding/json then fails to decode the object.
 func (s *scanner) metaObject() (m Meta, valid, ok bool) {
 	valid = true
-	var seen uint8
+	var seen uint16
 	ok = s.object(func(key []byte, plain bool) bool {
-		i, ok := fieldKey(key, plain, metaKeys)
+		i, ok := field(key, plain, metaKeys, &seen)
 		if !ok {
 			return false
 		}
@@ -221,10 +224,6 @@ func (s *scanner) metaObject() (m Meta, valid, ok bool) {
 			_, ok = s.skipValue(0)
 			return ok
 		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
 		switch s.peek() {
 		case '"':
 			inner, plain, ok := s.readString()
@@ -256,19 +255,14 @@ func (s *scanner) status(st *status) bool {
 	}
 	var seen uint16
 	return s.object(func(key []byte, plain bool) bool {
-		i, ok := fieldKey(key, plain, statusKeys)
+		i, ok := field(key, plain, statusKeys, &seen)
 		if !ok {
 			return false
 		}
 		raw, ok := s.skipValue(0)
-		if i < 0 || !ok {
-			return ok
+		if i >= 0 {
+			*fields[i] = raw
 		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		*fields[i] = raw
-		return true
+		return ok
 	})
 }
