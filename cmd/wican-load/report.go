@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/wican-bridge/wican-bridge/procstat"
 )
 
 // Report is the outcome of a load run. Latencies are in milliseconds, memory in MiB.
@@ -59,10 +61,10 @@ type Percentiles struct {
 
 // BridgeFigures are CPU and memory samples of the bridge process, nil without --bridge-pid.
 type BridgeFigures struct {
-	Start       *procSample `json:"-"`
-	AfterWarmUp *procSample `json:"-"`
-	BeforeRun   *procSample `json:"-"`
-	End         *procSample `json:"-"`
+	Start       *procstat.Sample `json:"-"`
+	AfterWarmUp *procstat.Sample `json:"-"`
+	BeforeRun   *procstat.Sample `json:"-"`
+	End         *procstat.Sample `json:"-"`
 
 	CPUSecondsPer1000Posts float64 `json:"cpu_seconds_per_1000_posts,omitempty"`
 	CPUCores               float64 `json:"cpu_cores,omitempty"` // average over the run
@@ -125,7 +127,7 @@ func (r *Report) addBaseline(res *phaseResult) {
 	r.Baseline = b
 }
 
-func mib(s *procSample) float64 {
+func mib(s *procstat.Sample) float64 {
 	if s == nil {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wican-bridge/wican-bridge/ha"
+	"github.com/wican-bridge/wican-bridge/procstat"
 )
 
 // Post shapes.
@@ -188,21 +189,21 @@ func measure(ctx context.Context, d *driver, t *tracker, cfg Config, rep *Report
 // the report shows how the machine's CPU was shared.
 type otherProcs struct {
 	brokerPID    int
-	self, broker procSample
+	self, broker procstat.Sample
 	machineBusy  time.Duration
 }
 
 func sampleOthers(brokerPID int) (*otherProcs, error) {
 	o := &otherProcs{brokerPID: brokerPID}
 	var err error
-	if o.self, err = readProc(os.Getpid()); err != nil {
+	if o.self, err = procstat.Process(os.Getpid()); err != nil {
 		return nil, err
 	}
-	if o.machineBusy, err = readMachineBusy(); err != nil {
+	if o.machineBusy, _, err = procstat.Machine(); err != nil {
 		return nil, err
 	}
 	if brokerPID != 0 {
-		if o.broker, err = readProc(brokerPID); err != nil {
+		if o.broker, err = procstat.Process(brokerPID); err != nil {
 			return nil, fmt.Errorf("--broker-pid %d: %w", brokerPID, err)
 		}
 	}
@@ -210,12 +211,12 @@ func sampleOthers(brokerPID int) (*otherProcs, error) {
 }
 
 func (o *otherProcs) report(rep *Report) error {
-	self, err := readProc(os.Getpid())
+	self, err := procstat.Process(os.Getpid())
 	if err != nil {
 		return err
 	}
 	rep.LoadToolCPUCores = (self.CPU - o.self.CPU).Seconds() / rep.Seconds
-	busy, err := readMachineBusy()
+	busy, _, err := procstat.Machine()
 	if err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func (o *otherProcs) report(rep *Report) error {
 	if o.brokerPID == 0 {
 		return nil
 	}
-	broker, err := readProc(o.brokerPID)
+	broker, err := procstat.Process(o.brokerPID)
 	if err != nil {
 		return fmt.Errorf("--broker-pid %d: %w", o.brokerPID, err)
 	}
@@ -283,11 +284,11 @@ func runBaseline(ctx context.Context, d *driver, cfg Config, rep *Report, log *s
 // bridgeProc samples the bridge process, when its pid is known.
 type bridgeProc struct{ pid int }
 
-func (b *bridgeProc) sample(dst **procSample) error {
+func (b *bridgeProc) sample(dst **procstat.Sample) error {
 	if b.pid == 0 {
 		return nil
 	}
-	s, err := readProc(b.pid)
+	s, err := procstat.Process(b.pid)
 	if err != nil {
 		return fmt.Errorf("--bridge-pid %d: %w", b.pid, err)
 	}

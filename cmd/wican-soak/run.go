@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/wican-bridge/wican-bridge/procstat"
 )
 
 // soak is one run and everything it started.
@@ -288,7 +290,7 @@ func (s *soak) takeSample(ctx context.Context, note string) {
 	if err != nil {
 		s.log.Warn("sample incomplete", "err", err)
 	}
-	busy, total, err := machineCPU()
+	busy, total, err := procstat.Machine()
 	if err == nil {
 		s.rep.machine = append(s.rep.machine, cpuPoint{at: sm.At, busy: busy, total: total})
 	}

@@ -7,15 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
-)
 
-// clockTick is the unit of the CPU times in /proc/PID/stat and /proc/stat. Linux reports
-// them in USER_HZ, which is 100 on every architecture Go supports.
-const clockTick = 10 * time.Millisecond
+	"github.com/wican-bridge/wican-bridge/procstat"
+)
 
 // sample is the bridge's state at one moment of the run.
 type sample struct {
@@ -42,11 +39,11 @@ type sampler struct {
 // as the error, next to the sample.
 func (s *sampler) take(ctx context.Context) (sample, error) {
 	out := sample{At: time.Since(s.started)}
-	rss, cpu, err := readProc(s.pid)
+	proc, err := procstat.Process(s.pid)
 	if err != nil {
 		return out, err
 	}
-	out.RSS, out.CPU = rss, cpu
+	out.RSS, out.CPU = proc.RSS, proc.CPU
 
 	m, err := s.metrics(ctx)
 	if err != nil {
@@ -138,68 +135,4 @@ func (s *sampler) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: HTTP %d", path, resp.StatusCode)
 	}
 	return buf.Bytes(), nil
-}
-
-// readProc reads VmRSS from /proc/PID/status and utime plus stime from /proc/PID/stat.
-func readProc(pid int) (int64, time.Duration, error) {
-	dir := "/proc/" + strconv.Itoa(pid)
-	stat, err := os.ReadFile(dir + "/stat")
-	if err != nil {
-		return 0, 0, fmt.Errorf("read CPU time of process %d: %w", pid, err)
-	}
-	// The command name in parentheses may contain spaces, so fields count from its end.
-	end := bytes.LastIndexByte(stat, ')')
-	fields := strings.Fields(string(stat[end+1:]))
-	if end < 0 || len(fields) < 13 {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat: unexpected format", pid)
-	}
-	// utime and stime are fields 14 and 15 of the line, and fields[0] is field 3.
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, fmt.Errorf("parse /proc/%d/stat: invalid utime or stime", pid)
-	}
-
-	status, err := os.ReadFile(dir + "/status")
-	if err != nil {
-		return 0, 0, fmt.Errorf("read memory use of process %d: %w", pid, err)
-	}
-	for line := range strings.Lines(string(status)) {
-		value, ok := strings.CutPrefix(line, "VmRSS:")
-		if !ok {
-			continue
-		}
-		kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("parse VmRSS of process %d: %w", pid, err)
-		}
-		return kib << 10, time.Duration(utime+stime) * clockTick, nil
-	}
-	return 0, 0, fmt.Errorf("no VmRSS line in /proc/%d/status", pid)
-}
-
-// machineCPU returns the busy and total CPU time of all cores from /proc/stat.
-func machineCPU() (busy, total time.Duration, err error) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0, fmt.Errorf("read /proc/stat: %w", err)
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line)
-	if len(fields) < 5 || fields[0] != "cpu" {
-		return 0, 0, fmt.Errorf("parse /proc/stat: unexpected first line %q", line)
-	}
-	// Fields: user nice system idle iowait irq softirq steal, then guest and guest_nice,
-	// which user and nice already include.
-	for i, f := range fields[1:min(len(fields), 9)] {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("parse /proc/stat: %w", err)
-		}
-		total += time.Duration(n) * clockTick
-		if i != 3 && i != 4 {
-			busy += time.Duration(n) * clockTick
-		}
-	}
-	return busy, total, nil
 }
