@@ -15,7 +15,7 @@ var metaKeys = []string{"class", "unit"}
 // decodeFast decodes a usual body in one pass with the scanner, without encoding/json.
 // It reports false for invalid JSON and for anything that encoding/json could read in
 // another way (see scanner), and Decode then takes the encoding/json paths. Where it
-// reports true, the post equals what decodeTyped returns, except that Params keep the
+// reports true, the post equals what decodeLenient returns, except that Params keep the
 // body's order.
 func decodeFast(body []byte) (*Post, bool) {
 	s := scanner{data: body}
@@ -67,7 +67,7 @@ func decodeFast(body []byte) (*Post, bool) {
 		return nil, false
 	}
 
-	// decodeTyped reads data before autopid_data, so that a name in both ends up with
+	// decodeLenient reads data before autopid_data, so that a name in both ends up with
 	// the autopid_data value.
 	if len(documented) > 0 {
 		p.Params = append(documented, p.Params...)

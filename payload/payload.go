@@ -121,9 +121,6 @@ func Decode(body []byte) (*Post, error) {
 	if p, ok := decodeFast(body); ok {
 		return p, nil
 	}
-	if p, ok := decodeTyped(body); ok {
-		return p, nil
-	}
 	return decodeLenient(body)
 }
 
@@ -144,36 +141,6 @@ func decodeLenient(body []byte) (*Post, error) {
 	p.Params = appendParams(p.Params, section(w.AutoPIDData, &p.Skipped), &p.Skipped)
 	p.Meta = decodeMeta(section(w.Config, &p.Skipped))
 	return p, nil
-}
-
-// typedWire is the usual shape with every section typed, decoded in one pass.
-type typedWire struct {
-	Config      map[string]json.RawMessage `json:"config"`
-	Status      *status                    `json:"status"`
-	AutoPIDData map[string]json.RawMessage `json:"autopid_data"`
-
-	DeviceID json.RawMessage            `json:"device_id"`
-	Battery  json.RawMessage            `json:"battery"`
-	Uptime   json.RawMessage            `json:"uptime"`
-	Data     map[string]json.RawMessage `json:"data"`
-}
-
-// decodeTyped decodes a body whose sections have the usual types in one pass over the
-// JSON, which costs about half of decoding each section again. It reports false on any
-// error, and Decode then takes the lenient path.
-func decodeTyped(body []byte) (*Post, bool) {
-	var w typedWire
-	if json.Unmarshal(body, &w) != nil {
-		return nil, false
-	}
-	p := &Post{Params: make([]Param, 0, len(w.AutoPIDData)+len(w.Data))}
-	p.decodeDocumented(w.DeviceID, w.Battery, w.Uptime, w.Data)
-	if w.Status != nil {
-		p.decodeStatus(w.Status)
-	}
-	p.Params = appendParams(p.Params, w.AutoPIDData, &p.Skipped)
-	p.Meta = decodeMeta(w.Config)
-	return p, true
 }
 
 // object decodes a section that must be a JSON object. A section of another type is
