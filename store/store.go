@@ -83,9 +83,10 @@ type Value struct {
 // ErrCorrupt is returned when the state file exists but cannot be read as state.
 var ErrCorrupt = errors.New("state file is corrupt")
 
-// Load reads the state from dir. A missing file gives empty state. A corrupt file is
-// copied aside, and the backup of the last good state is loaded in its place with a
-// warning. When there is no usable backup, Load returns ErrCorrupt rather than start empty.
+// Load reads the state from dir. A missing file gives the backup, or empty state when
+// there is no backup either. A corrupt file is copied aside, and the backup of the last
+// good state is loaded in its place with a warning. When the backup is needed but not
+// usable, Load returns an error rather than start empty.
 func Load(dir string, log *slog.Logger) (*State, error) {
 	path := filepath.Join(dir, FileName)
 	st, err := readFile(path)
