@@ -19,31 +19,38 @@ const (
 	memoryCheckPeriod  = time.Second
 )
 
-// limitMemory lowers GOGC to largeHeapGCPercent while the live heap exceeds largeHeap,
-// until ctx ends. Most of a large heap is adapter state that lives as long as the
-// bridge, so with GOGC=100 the RSS of a fleet would be about twice its state. A small
-// heap keeps GOGC=100, because there more frequent collections would cost throughput
-// for no memory worth saving. Unlike a soft memory limit, GOGC never makes the
-// collector run back to back when the heap grows faster than this check runs.
+// limitMemory calls adjustGC every memoryCheckPeriod until ctx ends. Most of a large
+// heap is adapter state that lives as long as the bridge, so with GOGC=100 the RSS of a
+// fleet would be about twice its state. A small heap keeps GOGC=100, because there more
+// frequent collections would cost throughput for no memory worth saving. Unlike a soft
+// memory limit, GOGC never makes the collector run back to back when the heap grows
+// faster than this check runs.
 func limitMemory(ctx context.Context) {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	tick := time.NewTicker(memoryCheckPeriod)
 	defer tick.Stop()
 	current := defaultGCPercent
 	for {
-		metrics.Read(sample)
-		want := defaultGCPercent
-		if sample[0].Value.Uint64() > largeHeap {
-			want = largeHeapGCPercent
-		}
-		if want != current {
-			debug.SetGCPercent(want)
-			current = want
-		}
+		current = adjustGC(current)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
 	}
+}
+
+// adjustGC sets GOGC to largeHeapGCPercent while the live heap exceeds largeHeap, and to
+// defaultGCPercent otherwise. current is the value it set last, and it returns the new
+// one.
+func adjustGC(current int) int {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	want := defaultGCPercent
+	if sample[0].Value.Uint64() > largeHeap {
+		want = largeHeapGCPercent
+	}
+	if want != current {
+		debug.SetGCPercent(want)
+	}
+	return want
 }
