@@ -62,8 +62,8 @@ func (a *Adapter) Announce(ctx context.Context, iface *net.Interface,
 			close(done)
 			// NOTE: zeroconf v1.0.0 starts its receive goroutines after RegisterProxy
 			// returns, and each calls WaitGroup.Add, which races with the Wait in
-			// Shutdown. Waiting until they have surely started avoids the race; no
-			// signal from the library tells when they have.
+			// Shutdown. The library does not signal when they have started, so the
+			// wait of shutdownAfter is an estimate of how long that takes.
 			time.Sleep(time.Until(registered.Add(shutdownAfter)))
 			srv.Shutdown()
 		})
