@@ -70,6 +70,7 @@ func New(opts Options) (*Client, error) {
 		SetPassword(opts.Password).
 		SetCleanSession(true).
 		SetOrderMatters(false).
+		SetStore(newCopyingStore()).
 		SetAutoReconnect(true).
 		SetConnectTimeout(10*time.Second).
 		SetMaxReconnectInterval(30*time.Second).
