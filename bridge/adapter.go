@@ -180,7 +180,8 @@ func (a *adapter) diagnostics() ha.Diagnostics {
 	return d
 }
 
-// stateMessage builds the retained state of one parameter.
+// stateMessage builds the retained state of one parameter. It has QoS 0, because the
+// bridge publishes every state again after a reconnect or a failed write.
 func (t *topics) stateMessage(node string, p *param) publish.Message {
 	var state string
 	switch {

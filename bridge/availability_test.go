@@ -232,6 +232,26 @@ func TestOwnRemovalIsNotADeletion(t *testing.T) {
 	}
 }
 
+// States go out with QoS 0, so those still on their way when the broker dies are lost
+// there. The bridge publishes its current state after the reconnect instead.
+func TestBrokerCrashDuringPostsLosesNoValue(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
+
+	for i := range 500 {
+		body := fmt.Sprintf(`{"status":{"uptime_sec":%d},"autopid_data":{"SOC":%d,"HV_V":%d}}`, i, i%100, i)
+		h.mustPost(id, []byte(body))
+	}
+	h.broker.Stop()
+	h.broker.Restart(t)
+	sub := mqtttest.Subscribe(t, h.broker.URL, "#")
+	sub.WaitFor(t, 40*time.Second, "final values after the crash", func(l map[string]string) bool {
+		return l[testTopics.State(proNode, "SOC")] == "99" && l[testTopics.State(proNode, "HV_V")] == "499"
+	})
+}
+
 func TestOutageKeepsMemoryBounded(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")

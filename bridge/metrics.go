@@ -60,7 +60,7 @@ func writeMQTTMetrics(w *strings.Builder, src metricsSource) {
 
 	buckets, sum, count := src.Latency().Snapshot()
 	name := "wican_bridge_publish_latency_seconds"
-	metric(w, name, "histogram", "Time from a post's message being queued to the broker's acknowledgement.")
+	metric(w, name, "histogram", "Time from a post's message being queued to the broker's acknowledgement, or for QoS 0 to its write to the connection.")
 	for i, le := range publish.LatencyBuckets {
 		fmt.Fprintf(w, "%s_bucket{le=%q} %d\n", name, strconv.FormatFloat(le, 'g', -1, 64), buckets[i])
 	}

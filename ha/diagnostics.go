@@ -109,7 +109,8 @@ func (t Topics) RemoveDiagnostics(node string) []publish.Message {
 	return msgs
 }
 
-// DiagnosticsMessage builds the retained diagnostics state of an adapter.
+// DiagnosticsMessage builds the retained diagnostics state of an adapter. It has QoS 0,
+// like every state, because the bridge publishes it again after a reconnect.
 func (t Topics) DiagnosticsMessage(node string, d Diagnostics) publish.Message {
 	body, err := json.Marshal(d)
 	if err != nil {

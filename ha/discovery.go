@@ -139,11 +139,11 @@ func configMessage(topic string, cfg entityConfig) publish.Message {
 		// Every field is a string or a list of strings, which always marshal.
 		panic("marshal discovery config: " + err.Error())
 	}
-	return publish.Message{Topic: topic, Payload: body, Retain: true}
+	return publish.Message{Topic: topic, Payload: body, Retain: true, QoS: 1}
 }
 
 // RemoveConfig returns the message that removes an entity from Home Assistant: an empty
 // retained payload on its config topic.
 func (t Topics) RemoveConfig(component, node, key string) publish.Message {
-	return publish.Message{Topic: t.Config(component, node, key), Payload: []byte{}, Retain: true}
+	return publish.Message{Topic: t.Config(component, node, key), Payload: []byte{}, Retain: true, QoS: 1}
 }

@@ -25,11 +25,14 @@ type Options struct {
 	// StatusTopic receives "online" on every connect and "offline" as the retained last will.
 	StatusTopic string
 	// OnConnect runs after every connect and reconnect, once subscriptions are in place.
+	// QoS 0 messages that were on their way when the connection dropped are lost without
+	// an error, so the owner publishes its current state again here.
 	OnConnect func()
-	// OnFailure runs when published messages were not acknowledged. Their values are
-	// dropped rather than retried: with several batches in flight a retried message
-	// could overwrite a newer one, so the owner resends its current state instead.
-	// Removals (empty payloads), which a resend cannot restore, are retried.
+	// OnFailure runs when published messages were not acknowledged or, with QoS 0, not
+	// written. Their values are dropped rather than retried: with several batches in
+	// flight a retried message could overwrite a newer one, so the owner resends its
+	// current state instead. Removals (empty payloads), which a resend cannot restore,
+	// are retried.
 	OnFailure func()
 	Logger    *slog.Logger
 }
@@ -51,6 +54,8 @@ type Client struct {
 	latency   *Histogram
 }
 
+// qos is the quality of service of subscriptions and of the status topic. Each message
+// sets its own.
 const qos = 1
 
 // New creates a client. Nothing connects before Run.
@@ -127,7 +132,8 @@ func (c *Client) Pending() int { return c.q.len() }
 // Latency returns the histogram of publish latencies.
 func (c *Client) Latency() *Histogram { return c.latency }
 
-// Published returns how many messages the broker has acknowledged.
+// Published returns how many messages the broker has acknowledged (QoS 1) or paho has
+// written to the connection (QoS 0).
 func (c *Client) Published() uint64 { return c.sent.Load() }
 
 func (c *Client) onConnect() {
@@ -191,7 +197,7 @@ func (c *Client) Run(ctx context.Context) error {
 		}
 		tokens := make([]mqtt.Token, len(batch))
 		for i, m := range batch {
-			tokens[i] = c.cli.Publish(m.Topic, qos, m.Retain, m.Payload)
+			tokens[i] = c.cli.Publish(m.Topic, m.qos(), m.Retain, m.Payload)
 		}
 		select {
 		case acks <- inFlight{batch, tokens}:
@@ -214,7 +220,8 @@ type inFlight struct {
 	tokens []mqtt.Token
 }
 
-// ackLoop waits for each batch's acknowledgements in order. Messages that failed go
+// ackLoop waits for each batch's acknowledgements in order. paho completes the token of
+// a QoS 0 message once it has written the message to the connection. Messages that failed go
 // back to the queue, unless a newer message for their topic arrived meanwhile.
 func (c *Client) ackLoop(ctx context.Context, acks <-chan inFlight) {
 	for f := range acks {
@@ -320,7 +327,7 @@ func (c *Client) Flush(ctx context.Context) {
 	}
 	batch := c.q.take(nil, c.q.len())
 	for _, m := range batch {
-		tok := c.cli.Publish(m.Topic, qos, m.Retain, m.Payload)
+		tok := c.cli.Publish(m.Topic, m.qos(), m.Retain, m.Payload)
 		if waitToken(ctx, tok) != nil {
 			return
 		}

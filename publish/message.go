@@ -8,5 +8,18 @@ type Message struct {
 	Topic   string
 	Payload []byte
 	Retain  bool
-	queued  time.Time // when Send queued it, for the latency histogram
+	// QoS is the MQTT quality of service, 0 or 1. QoS 0 suits states that their owner
+	// publishes again after every reconnect and failed write: without the broker's
+	// acknowledgement a message takes one packet instead of two. Removals (empty payloads)
+	// always go with QoS 1, because the client retries removals that failed.
+	QoS    byte
+	queued time.Time // when Send queued it, for the latency histogram
+}
+
+// qos returns the quality of service m is published with.
+func (m *Message) qos() byte {
+	if len(m.Payload) == 0 {
+		return 1
+	}
+	return min(m.QoS, 1)
 }
