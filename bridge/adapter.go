@@ -99,6 +99,8 @@ func newAdapter(hook *store.Webhook) *adapter {
 		a.params[id.Value().name] = &param{id: id, value: val,
 			entity: unique.Make(ha.Classify(name, metaFor(hook, name), val))}
 	}
+	// From here on the params hold the values, and snapshot writes them back for a save.
+	hook.Values = nil
 	if !hook.LastPost.IsZero() {
 		a.prevPost = hook.LastPost
 		// Online until the silence limit says otherwise; CheckOnline applies it.

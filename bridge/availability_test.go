@@ -184,6 +184,25 @@ func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
 	}
 }
 
+// The values of an adapter that stays silent must survive more than one restart: the
+// second save has only what the first restart loaded.
+func TestValuesSurviveRestartsWithoutPosts(t *testing.T) {
+	h := newHarness(t)
+	id, _ := h.createWebhook("")
+	h.mustPost(id, fixture(t, "pro-full.json"))
+	countAfter(t, h, proNode, "3723")
+	for i := range 2 {
+		h.restart()
+		devices := h.devices()
+		if len(devices) != 1 {
+			t.Fatalf("restart %d: %d devices, want 1", i+1, len(devices))
+		}
+		if v := devices[0].Values["HV_V"].Value; v != 702.4 {
+			t.Errorf("restart %d: HV_V = %v, want 702.4", i+1, v)
+		}
+	}
+}
+
 func TestEntityDeletedInHAStaysDeleted(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")

@@ -54,9 +54,16 @@ type Client struct {
 	latency   *Histogram
 }
 
-// qos is the quality of service of subscriptions and of the status topic. Each message
-// sets its own.
-const qos = 1
+// statusQoS is the quality of service of the status topic and the last will. Each
+// message sets its own.
+const statusQoS = 1
+
+// subscribeQoS is the quality of service of subscriptions. The session is clean, so
+// QoS 1 would protect nothing across a reconnect, and on a live connection TCP already
+// delivers every message. QoS 0 spares an acknowledgement for each retained message the
+// broker sends on subscribing: 390,000 discovery configs for 10,000 adapters of 30
+// parameters.
+const subscribeQoS = 0
 
 // New creates a client. Nothing connects before Run.
 func New(opts Options) (*Client, error) {
@@ -74,13 +81,13 @@ func New(opts Options) (*Client, error) {
 		SetUsername(opts.Username).
 		SetPassword(opts.Password).
 		SetCleanSession(true).
-		SetOrderMatters(false).
+		SetOrderMatters(true).
 		SetStore(newCopyingStore()).
 		SetAutoReconnect(true).
 		SetConnectTimeout(10*time.Second).
 		SetMaxReconnectInterval(30*time.Second).
 		SetKeepAlive(30*time.Second).
-		SetWill(opts.StatusTopic, "offline", qos, true).
+		SetWill(opts.StatusTopic, "offline", statusQoS, true).
 		SetOnConnectHandler(func(mqtt.Client) { c.onConnect() }).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
 			c.log.Warn("MQTT connection lost, reconnecting", "broker", opts.Broker, "err", err)
@@ -110,6 +117,8 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 }
 
 // Subscribe registers a handler, subscribed on every connect. Call it before Run.
+// Handlers run one at a time, in the order the messages arrive, and no further message
+// is handled while one runs, so they must return quickly and must not wait for a publish.
 func (c *Client) Subscribe(filter string, h Handler) {
 	c.subsMu.Lock()
 	defer c.subsMu.Unlock()
@@ -141,12 +150,12 @@ func (c *Client) onConnect() {
 	c.subsMu.Lock()
 	for filter, h := range c.subs {
 		h := h
-		c.cli.Subscribe(filter, qos, func(_ mqtt.Client, m mqtt.Message) {
+		c.cli.Subscribe(filter, subscribeQoS, func(_ mqtt.Client, m mqtt.Message) {
 			h(m.Topic(), m.Payload())
 		})
 	}
 	c.subsMu.Unlock()
-	c.cli.Publish(c.opts.StatusTopic, qos, true, "online")
+	c.cli.Publish(c.opts.StatusTopic, statusQoS, true, "online")
 	if c.opts.OnConnect != nil {
 		c.opts.OnConnect()
 	}
@@ -312,7 +321,7 @@ func cmpOr(a, b error) error {
 
 func (c *Client) shutdown() {
 	if c.cli.IsConnectionOpen() {
-		tok := c.cli.Publish(c.opts.StatusTopic, qos, true, "offline")
+		tok := c.cli.Publish(c.opts.StatusTopic, statusQoS, true, "offline")
 		tok.WaitTimeout(2 * time.Second)
 	}
 	c.cli.Disconnect(500)
