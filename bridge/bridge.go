@@ -66,6 +66,15 @@ type Bridge struct {
 
 // New creates a bridge from persisted state.
 func New(opts Options, st *store.State, out Sender) *Bridge {
+	adapters := make([]*adapter, 0, len(st.Webhooks))
+	for _, hook := range st.Webhooks {
+		adapters = append(adapters, newAdapter(hook))
+	}
+	return newBridge(opts, adapters, st.Ignored, out)
+}
+
+// newBridge creates a bridge from adapters built from their persisted webhooks.
+func newBridge(opts Options, adapters []*adapter, ignored []string, out Sender) *Bridge {
 	if opts.MinOffline == 0 {
 		opts.MinOffline = 120 * time.Second
 	}
@@ -77,21 +86,20 @@ func New(opts Options, st *store.State, out Sender) *Bridge {
 		log:      opts.Logger,
 		topics:   &topics{opts.Topics},
 		out:      out,
-		adapters: make(map[string]*adapter, len(st.Webhooks)),
-		ignored:  make(map[string]bool, len(st.Ignored)),
-		byDevice: make(map[string]*adapter, len(st.Webhooks)),
+		adapters: make(map[string]*adapter, len(adapters)),
+		ignored:  make(map[string]bool, len(ignored)),
+		byDevice: make(map[string]*adapter, len(adapters)),
 	}
-	for _, k := range st.Ignored {
+	for _, k := range ignored {
 		b.ignored[k] = true
 	}
 	b.stats.init()
 	b.announcer.wake = make(chan struct{}, 1)
 	b.unknownLog.period, b.emptyLog.period = time.Minute, time.Minute
-	for _, hook := range st.Webhooks {
-		a := newAdapter(hook)
-		b.adapters[hook.ID] = a
-		if hook.DeviceID != "" {
-			b.byDevice[strings.ToLower(hook.DeviceID)] = a
+	for _, a := range adapters {
+		b.adapters[a.hook.ID] = a
+		if a.hook.DeviceID != "" {
+			b.byDevice[strings.ToLower(a.hook.DeviceID)] = a
 		}
 	}
 	return b

@@ -28,7 +28,12 @@ import (
 // HTTP listeners, a final state save, the MQTT client (marking the bridge offline) and
 // the embedded broker.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	st, err := store.Load(cfg.DataDir, log)
+	// Each webhook becomes an adapter as soon as it is read, so that the decoded values
+	// and metadata of a fleet are never in memory all at once.
+	var adapters []*adapter
+	st, err := store.LoadEach(cfg.DataDir, log, func(hook *store.Webhook) {
+		adapters = append(adapters, newAdapter(hook))
+	})
 	if err != nil {
 		return fmt.Errorf("load state from %s: %w", cfg.DataDir, err)
 	}
@@ -81,8 +86,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		lns.close()
 		return err
 	}
-	b = New(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log,
-		UIAccess: uiAccess(cfg)}, st, client)
+	b = newBridge(Options{Topics: topics, PublicURL: publicURL, DataDir: cfg.DataDir, Logger: log,
+		UIAccess: uiAccess(cfg)}, adapters, st.Ignored, client)
 	client.Subscribe(topics.HAStatus(), b.HandleHAStatus)
 	for _, filter := range b.ConfigFilters() {
 		client.Subscribe(filter, b.HandleConfig)

@@ -226,6 +226,9 @@ func TestLoadCorruptWithoutBackup(t *testing.T) {
 		{"future version", `{"version":2,"webhooks":[]}`, ""},
 		{"short webhook id", `{"version":1,"webhooks":[{"id":"abc"}]}`, ""},
 		{"null webhook", `{"version":1,"webhooks":[null]}`, ""},
+		{"webhooks not an array", `{"version":1,"webhooks":{}}`, ""},
+		{"second webhooks key", `{"version":1,"webhooks":[],"webhooks":[]}`, ""},
+		{"data after the state", `{"version":1,"webhooks":[]} {}`, ""},
 		{"corrupt backup", `{"version":1`, `{"version":1,"webhooks":[{`},
 	}
 	for _, tt := range tests {
@@ -407,5 +410,49 @@ func TestLoadMissingWithCorruptBackup(t *testing.T) {
 	}
 	if _, err := Load(dir, discardLogger()); err == nil {
 		t.Error("Load with only a corrupt backup succeeded, want an error instead of empty state")
+	}
+}
+
+func TestLoadEachHandsOverEveryWebhook(t *testing.T) {
+	dir := t.TempDir()
+	want := sampleState("first")
+	want.Ignored = []string{"a1b2c3d4e5f7"}
+	mustSave(t, dir, want)
+
+	var got []*Webhook
+	st, err := LoadEach(dir, discardLogger(), func(w *Webhook) { got = append(got, w) })
+	if err != nil {
+		t.Fatalf("LoadEach returned error %v", err)
+	}
+	if !reflect.DeepEqual(got, want.Webhooks) {
+		t.Errorf("handed over %+v, want %+v", got, want.Webhooks)
+	}
+	if len(st.Webhooks) != 0 {
+		t.Errorf("state keeps %d webhooks, want none", len(st.Webhooks))
+	}
+	if !reflect.DeepEqual(st.Ignored, want.Ignored) {
+		t.Errorf("ignored = %v, want %v", st.Ignored, want.Ignored)
+	}
+}
+
+// A file whose last webhook is broken must not hand over its first ones: the caller would
+// start with them and then with the backup's as well.
+func TestLoadEachSkipsCorruptFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	mustSave(t, dir, sampleState("backup"))
+	mustSave(t, dir, sampleState("second"))
+	broken := `{"version":1,"webhooks":[{"id":"` + hookA + `","name":"corrupt"},{"id":"short"}]}`
+	if err := os.WriteFile(path, []byte(broken), 0o600); err != nil {
+		t.Fatalf("write state: %v", err)
+	}
+
+	var names []string
+	_, err := LoadEach(dir, discardLogger(), func(w *Webhook) { names = append(names, w.Name) })
+	if err != nil {
+		t.Fatalf("LoadEach returned error %v, want the backup", err)
+	}
+	if want := []string{"backup", ""}; !reflect.DeepEqual(names, want) {
+		t.Errorf("handed over webhooks named %q, want only the backup's %q", names, want)
 	}
 }
