@@ -118,20 +118,29 @@ func TestHomeAssistantBirthResendsEverything(t *testing.T) {
 	h.mustPost(id, fixture(t, "pro-full.json"))
 	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
-	h.sub.Reset()
-	h.sub.Publish(t, testTopics.HAStatus(), "online", false)
+	// Home Assistant subscribes with QoS 0, and receives configs and states in the
+	// order the bridge published them.
+	homeAssistant := mqtttest.SubscribeQoS0(t, h.broker.URL, "#")
 	configTopic := testTopics.Config(ha.Sensor, proNode, "SOC")
-	h.sub.WaitFor(t, 5*time.Second, "configs and states resent", func(l map[string]string) bool {
-		return l[configTopic] != "" && l[testTopics.State(proNode, "SOC")] == "71.5"
-	})
-	var configAt, stateAt int
-	for i, m := range h.sub.Messages() {
-		switch m.Topic {
-		case configTopic:
+	stateTopic := testTopics.State(proNode, "SOC")
+	retained := func(l map[string]string) bool { return l[configTopic] != "" && l[stateTopic] == "71.5" }
+	homeAssistant.WaitFor(t, 5*time.Second, "retained SOC config and state", retained)
+	homeAssistant.Reset()
+	homeAssistant.Publish(t, testTopics.HAStatus(), "online", false)
+	homeAssistant.WaitFor(t, 5*time.Second, "configs and states resent", retained)
+	configAt, stateAt := -1, -1
+	for i, m := range homeAssistant.Messages() {
+		switch {
+		case m.Retained:
+			// Sent because of the subscription, not by the resend.
+		case m.Topic == configTopic:
 			configAt = i
-		case testTopics.State(proNode, "SOC"):
+		case m.Topic == stateTopic:
 			stateAt = i
 		}
+	}
+	if configAt < 0 || stateAt < 0 {
+		t.Fatalf("config at %d, state at %d: the resend did not reach the subscriber", configAt, stateAt)
 	}
 	if configAt > stateAt {
 		t.Error("the state was resent before its discovery config")

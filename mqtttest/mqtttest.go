@@ -172,12 +172,26 @@ func Subscribe(t testing.TB, brokerURL, filter string) *Subscriber {
 // SubscribeAs is Subscribe with a user name and password.
 func SubscribeAs(t testing.TB, brokerURL, filter, user, password string) *Subscriber {
 	t.Helper()
+	return subscribe(t, brokerURL, filter, user, password, 1)
+}
+
+// SubscribeQoS0 is Subscribe with QoS 0, as Home Assistant subscribes by default. The
+// broker then sends every message with QoS 0 and in the order it received them, while a
+// QoS 1 subscription lets QoS 0 messages overtake QoS 1 messages that wait for Mosquitto's
+// in-flight window (20 messages by default).
+func SubscribeQoS0(t testing.TB, brokerURL, filter string) *Subscriber {
+	t.Helper()
+	return subscribe(t, brokerURL, filter, "", "", 0)
+}
+
+func subscribe(t testing.TB, brokerURL, filter, user, password string, qos byte) *Subscriber {
+	t.Helper()
 	s := &Subscriber{}
 	opts := mqtt.NewClientOptions().AddBroker(brokerURL).SetUsername(user).SetPassword(password).
 		SetClientID("test-sub-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(clientSeq.Add(1), 10)).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
 		SetOnConnectHandler(func(c mqtt.Client) {
-			c.Subscribe(filter, 1, func(_ mqtt.Client, m mqtt.Message) {
+			c.Subscribe(filter, qos, func(_ mqtt.Client, m mqtt.Message) {
 				s.mu.Lock()
 				s.msgs = append(s.msgs, Message{m.Topic(), string(m.Payload()), m.Retained()})
 				s.mu.Unlock()
