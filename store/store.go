@@ -96,7 +96,7 @@ func Load(dir string, log *slog.Logger) (*State, error) {
 // LoadEach is Load for large state. It hands the webhooks to each, one at a time, and
 // returns the state without them. The caller can thus turn every webhook into its own
 // smaller form before the next one is decoded. The file is checked whole before the first
-// webhook is handed over, so each never sees a webhook of a corrupt file. With a nil each,
+// webhook is handed over, so each never receives a webhook of a corrupt file. With a nil each,
 // LoadEach is Load.
 func LoadEach(dir string, log *slog.Logger, each func(*Webhook)) (*State, error) {
 	path := filepath.Join(dir, FileName)
@@ -156,27 +156,50 @@ func readFile(path string, each func(*Webhook)) (*State, error) {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	defer f.Close()
+	in := &fileReader{f: f}
+	// corrupt returns a read error for a file that cannot be read, and ErrCorrupt for one
+	// that holds no valid state. Only the second is copied aside and replaced by the backup.
+	corrupt := func(err error) error {
+		if in.err != nil {
+			return fmt.Errorf("read state: %w", in.err)
+		}
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
 	if each == nil {
 		var st State
-		err := decode(f, func(w *Webhook) { st.Webhooks = append(st.Webhooks, w) }, &st)
+		err := decode(in, func(w *Webhook) { st.Webhooks = append(st.Webhooks, w) }, &st)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+			return nil, corrupt(err)
 		}
 		return &st, nil
 	}
 
 	var st State
-	if err := decode(f, func(*Webhook) {}, &st); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	if err := decode(in, func(*Webhook) {}, &st); err != nil {
+		return nil, corrupt(err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	// The file checked above is still the one open: saves replace the file by a rename.
-	if err := decode(f, each, &State{}); err != nil {
+	if err := decode(in, each, &State{}); err != nil {
 		return nil, fmt.Errorf("read state %s a second time: %w", path, err)
 	}
 	return &st, nil
+}
+
+// fileReader reads a file and keeps the first error other than the end of the file.
+type fileReader struct {
+	f   *os.File
+	err error
+}
+
+func (r *fileReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // decode reads a state file as json.Unmarshal into a State would, except that it hands

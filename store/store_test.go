@@ -456,3 +456,25 @@ func TestLoadEachSkipsCorruptFile(t *testing.T) {
 		t.Errorf("handed over webhooks named %q, want only the backup's %q", names, want)
 	}
 }
+
+// A state file that cannot be read is not corrupt: Load reports it and keeps no copy.
+func TestLoadUnreadableIsNotCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	mustSave(t, dir, sampleState("backup"))
+	mustSave(t, dir, sampleState("second"))
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := Load(dir, discardLogger())
+	if err == nil || errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Load returned error %v, want a read error that is not ErrCorrupt", err)
+	}
+	if copies, _ := filepath.Glob(path + ".corrupt-*"); len(copies) != 0 {
+		t.Errorf("found corrupt copies %v, want none", copies)
+	}
+}
