@@ -99,7 +99,7 @@ func newAdapter(hook *store.Webhook) *adapter {
 		a.params[id.Value().name] = &param{id: id, value: val,
 			entity: unique.Make(ha.Classify(name, metaFor(hook, name), val))}
 	}
-	// From here on the params hold the values, and snapshot writes them back for a save.
+	// The params now contain the values, and snapshot builds the map again for each save.
 	hook.Values = nil
 	if !hook.LastPost.IsZero() {
 		a.prevPost = hook.LastPost

@@ -118,21 +118,22 @@ func TestHomeAssistantBirthResendsEverything(t *testing.T) {
 	h.mustPost(id, fixture(t, "pro-full.json"))
 	countAfter(t, h, proNode, "3723") // the whole announcement has arrived
 
-	// Home Assistant subscribes with QoS 0, and receives configs and states in the
+	// Home Assistant subscribes with QoS 0, so it receives configs and states in the
 	// order the bridge published them.
 	homeAssistant := mqtttest.SubscribeQoS0(t, h.broker.URL, "#")
 	configTopic := testTopics.Config(ha.Sensor, proNode, "SOC")
 	stateTopic := testTopics.State(proNode, "SOC")
-	retained := func(l map[string]string) bool { return l[configTopic] != "" && l[stateTopic] == "71.5" }
-	homeAssistant.WaitFor(t, 5*time.Second, "retained SOC config and state", retained)
+	socArrived := func(l map[string]string) bool { return l[configTopic] != "" && l[stateTopic] == "71.5" }
+	homeAssistant.WaitFor(t, 5*time.Second, "retained SOC config and state", socArrived)
 	homeAssistant.Reset()
+
 	homeAssistant.Publish(t, testTopics.HAStatus(), "online", false)
-	homeAssistant.WaitFor(t, 5*time.Second, "configs and states resent", retained)
+	homeAssistant.WaitFor(t, 5*time.Second, "configs and states resent", socArrived)
 	configAt, stateAt := -1, -1
 	for i, m := range homeAssistant.Messages() {
 		switch {
 		case m.Retained:
-			// Sent because of the subscription, not by the resend.
+			// The broker sent it for the subscription, not for the resend.
 		case m.Topic == configTopic:
 			configAt = i
 		case m.Topic == stateTopic:
@@ -140,7 +141,7 @@ func TestHomeAssistantBirthResendsEverything(t *testing.T) {
 		}
 	}
 	if configAt < 0 || stateAt < 0 {
-		t.Fatalf("config at %d, state at %d: the resend did not reach the subscriber", configAt, stateAt)
+		t.Fatalf("resent SOC config at index %d, state at %d: expected both", configAt, stateAt)
 	}
 	if configAt > stateAt {
 		t.Error("the state was resent before its discovery config")
@@ -193,8 +194,8 @@ func TestRestartKeepsWebhookAndMetadata(t *testing.T) {
 	}
 }
 
-// The values of an adapter that stays silent must survive more than one restart: the
-// second save has only what the first restart loaded.
+// The values of a silent adapter must survive two restarts in a row, because the second
+// save writes only what the first restart loaded.
 func TestValuesSurviveRestartsWithoutPosts(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
@@ -260,9 +261,9 @@ func TestOwnRemovalIsNotADeletion(t *testing.T) {
 	}
 }
 
-// States go out with QoS 0, so those still on their way when the broker dies are lost
-// there. The bridge publishes its current state after the reconnect instead.
-func TestBrokerCrashDuringPostsLosesNoValue(t *testing.T) {
+// States go out with QoS 0, so the broker loses those still on their way when it stops.
+// The bridge publishes its current state again after the reconnect.
+func TestBrokerCrashKeepsLastValues(t *testing.T) {
 	h := newHarness(t)
 	id, _ := h.createWebhook("")
 	h.mustPost(id, fixture(t, "pro-full.json"))
@@ -275,6 +276,7 @@ func TestBrokerCrashDuringPostsLosesNoValue(t *testing.T) {
 	h.broker.Stop()
 	h.broker.Restart(t)
 	sub := mqtttest.Subscribe(t, h.broker.URL, "#")
+	// The bridge waits up to 30 s between reconnect attempts (publish.New).
 	sub.WaitFor(t, 40*time.Second, "final values after the crash", func(l map[string]string) bool {
 		return l[testTopics.State(proNode, "SOC")] == "99" && l[testTopics.State(proNode, "HV_V")] == "499"
 	})

@@ -175,15 +175,15 @@ func SubscribeAs(t testing.TB, brokerURL, filter, user, password string) *Subscr
 	return subscribe(t, brokerURL, filter, user, password, 1)
 }
 
-// SubscribeQoS0 is Subscribe with QoS 0, as Home Assistant subscribes by default. The
-// broker then sends every message with QoS 0 and in the order it received them, while a
-// QoS 1 subscription lets QoS 0 messages overtake QoS 1 messages that wait for Mosquitto's
-// in-flight window (20 messages by default).
+// SubscribeQoS0 is Subscribe with QoS 0, the default of Home Assistant. Mosquitto then
+// delivers all messages in the order it received them. With QoS 1, QoS 0 messages can
+// overtake QoS 1 messages that wait for its in-flight limit (20 by default).
 func SubscribeQoS0(t testing.TB, brokerURL, filter string) *Subscriber {
 	t.Helper()
 	return subscribe(t, brokerURL, filter, "", "", 0)
 }
 
+// subscribe connects to the broker and records messages on filter with the given QoS.
 func subscribe(t testing.TB, brokerURL, filter, user, password string, qos byte) *Subscriber {
 	t.Helper()
 	s := &Subscriber{}

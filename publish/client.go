@@ -25,14 +25,14 @@ type Options struct {
 	// StatusTopic receives "online" on every connect and "offline" as the retained last will.
 	StatusTopic string
 	// OnConnect runs after every connect and reconnect, once subscriptions are in place.
-	// QoS 0 messages that were on their way when the connection dropped are lost without
-	// an error, so the owner publishes its current state again here.
+	// The owner publishes its current state again here, because QoS 0 messages on their
+	// way when the connection dropped are lost without an error.
 	OnConnect func()
 	// OnFailure runs when published messages were not acknowledged or, with QoS 0, not
-	// written. Their values are dropped rather than retried: with several batches in
-	// flight a retried message could overwrite a newer one, so the owner resends its
-	// current state instead. Removals (empty payloads), which a resend cannot restore,
-	// are retried.
+	// written. The client drops their values, because with several batches in flight a
+	// retried message could overwrite a newer one, and the owner resends its current
+	// state instead. Removals (empty payloads) are retried, because a resend cannot
+	// restore them.
 	OnFailure func()
 	Logger    *slog.Logger
 }
@@ -54,15 +54,14 @@ type Client struct {
 	latency   *Histogram
 }
 
-// statusQoS is the quality of service of the status topic and the last will. Each
-// message sets its own.
+// statusQoS is the quality of service of the status topic and the last will. Other
+// messages carry their own in Message.QoS.
 const statusQoS = 1
 
-// subscribeQoS is the quality of service of subscriptions. The session is clean, so
-// QoS 1 would protect nothing across a reconnect, and on a live connection TCP already
-// delivers every message. QoS 0 spares an acknowledgement for each retained message the
-// broker sends on subscribing: 390,000 discovery configs for 10,000 adapters of 30
-// parameters.
+// subscribeQoS is the quality of service of subscriptions. With a clean session QoS 1
+// protects nothing across a reconnect, and TCP delivers every message on a live one.
+// QoS 0 saves an acknowledgement for each retained message sent on subscribing, which
+// for 10,000 adapters of 30 parameters are 390,000 discovery configs.
 const subscribeQoS = 0
 
 // New creates a client. Nothing connects before Run.
@@ -117,8 +116,8 @@ func tlsConfig(caFile string) (*tls.Config, error) {
 }
 
 // Subscribe registers a handler, subscribed on every connect. Call it before Run.
-// Handlers run one at a time, in the order the messages arrive, and no further message
-// is handled while one runs, so they must return quickly and must not wait for a publish.
+// Handlers run one at a time in arrival order and block all further messages while they
+// run, so they must return quickly and must not wait for a publish.
 func (c *Client) Subscribe(filter string, h Handler) {
 	c.subsMu.Lock()
 	defer c.subsMu.Unlock()
@@ -229,8 +228,8 @@ type inFlight struct {
 	tokens []mqtt.Token
 }
 
-// ackLoop waits for each batch's acknowledgements in order. paho completes the token of
-// a QoS 0 message once it has written the message to the connection. Messages that failed go
+// ackLoop waits for each batch's acknowledgements in order. paho completes the token of a
+// QoS 0 message once it has written the message to the connection. Failed messages go
 // back to the queue, unless a newer message for their topic arrived meanwhile.
 func (c *Client) ackLoop(ctx context.Context, acks <-chan inFlight) {
 	for f := range acks {

@@ -2,7 +2,7 @@ package publish
 
 import "testing"
 
-func TestMessageQoS(t *testing.T) {
+func TestMessageQoSPerKind(t *testing.T) {
 	cases := []struct {
 		name string
 		msg  Message

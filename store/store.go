@@ -93,11 +93,10 @@ func Load(dir string, log *slog.Logger) (*State, error) {
 	return LoadEach(dir, log, nil)
 }
 
-// LoadEach is Load for large state. It hands the webhooks to each, one at a time, and
-// returns the state without them. The caller can thus turn every webhook into its own
-// smaller form before the next one is decoded. The file is checked whole before the first
-// webhook is handed over, so each never receives a webhook of a corrupt file. With a nil each,
-// LoadEach is Load.
+// LoadEach is Load for large state: it passes the webhooks to each, one at a time, and
+// returns the state without them, so that the caller can shrink every webhook before the
+// next one is decoded. Each receives no webhook of a corrupt file, because the whole file
+// is checked first. With a nil each, LoadEach is Load.
 func LoadEach(dir string, log *slog.Logger, each func(*Webhook)) (*State, error) {
 	path := filepath.Join(dir, FileName)
 	st, err := readFile(path, each)
@@ -145,50 +144,45 @@ func loadBackupOfMissing(path string, log *slog.Logger, each func(*Webhook)) (*S
 	return backup, nil
 }
 
-// readFile reads the state file at path. Without each, the state holds the webhooks.
-// With each, a first pass checks the whole file, and a second hands each webhook to each.
-// Both passes read the file as a stream, so that only one decoded webhook is in memory at
-// a time: with 10,000 adapters of 30 parameters the file is 25 MB and its decoded
-// webhooks 80 MB.
+// readFile reads the state file at path. Without each, the state contains the webhooks.
+// With each, a first pass checks the file and a second passes the webhooks to each. Both
+// read the file as a stream, so one decoded webhook at a time is in memory. With 10,000
+// adapters of 30 parameters the file is 25 MB and its decoded webhooks 80 MB.
 func readFile(path string, each func(*Webhook)) (*State, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
 	defer f.Close()
+
+	var st State
+	first := func(w *Webhook) { st.Webhooks = append(st.Webhooks, w) }
+	if each != nil {
+		first = func(*Webhook) {}
+	}
 	in := &fileReader{f: f}
-	// corrupt returns a read error for a file that cannot be read, and ErrCorrupt for one
-	// that holds no valid state. Only the second is copied aside and replaced by the backup.
-	corrupt := func(err error) error {
+	if err := decode(in, first, &st); err != nil {
+		// Only a corrupt file is copied aside and replaced by the backup, not an unreadable one.
 		if in.err != nil {
-			return fmt.Errorf("read state: %w", in.err)
+			return nil, fmt.Errorf("read state: %w", in.err)
 		}
-		return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
 	if each == nil {
-		var st State
-		err := decode(in, func(w *Webhook) { st.Webhooks = append(st.Webhooks, w) }, &st)
-		if err != nil {
-			return nil, corrupt(err)
-		}
 		return &st, nil
 	}
 
-	var st State
-	if err := decode(in, func(*Webhook) {}, &st); err != nil {
-		return nil, corrupt(err)
-	}
+	// The file checked above is still the open one, because a save replaces it by a rename.
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
-	// The file checked above is still the one open: saves replace the file by a rename.
 	if err := decode(in, each, &State{}); err != nil {
 		return nil, fmt.Errorf("read state %s a second time: %w", path, err)
 	}
 	return &st, nil
 }
 
-// fileReader reads a file and keeps the first error other than the end of the file.
+// fileReader is a file reader that keeps the first error other than the end of the file.
 type fileReader struct {
 	f   *os.File
 	err error
@@ -202,10 +196,9 @@ func (r *fileReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decode reads a state file as json.Unmarshal into a State would, except that it hands
-// each webhook to each instead of keeping it, and that it takes a second "webhooks" key
-// for corruption rather than let it replace the first. It checks the version and every
-// webhook's id.
+// decode reads a state file like json.Unmarshal into a State, but passes each webhook
+// to each instead of keeping it and rejects a duplicate "webhooks" key, which Unmarshal
+// would let replace the first. It also checks the version and every webhook's id.
 func decode(r io.Reader, each func(*Webhook), st *State) error {
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	if err := expectDelim(dec, '{'); err != nil {
@@ -223,7 +216,7 @@ func decode(r io.Reader, each func(*Webhook), st *State) error {
 			err = dec.Decode(&st.Version)
 		case strings.EqualFold(key, "webhooks"):
 			if webhooks {
-				return errors.New(`a second "webhooks" key`)
+				return errors.New(`duplicate "webhooks" key`)
 			}
 			webhooks = true
 			err = decodeWebhooks(dec, each)
@@ -241,10 +234,10 @@ func decode(r io.Reader, each func(*Webhook), st *State) error {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the state object")
+		return errors.New("unexpected data after the state object")
 	}
 	if st.Version != version {
-		return fmt.Errorf("version %d, expected %d", st.Version, version)
+		return fmt.Errorf("unsupported version %d, expected %d", st.Version, version)
 	}
 	return nil
 }
@@ -256,7 +249,7 @@ func decodeWebhooks(dec *json.Decoder, each func(*Webhook)) error {
 		return err
 	}
 	if tok != json.Delim('[') {
-		return fmt.Errorf("webhooks: %v where an array belongs", tok)
+		return fmt.Errorf(`"webhooks" is %v, expected an array`, tok)
 	}
 	for dec.More() {
 		var w *Webhook
@@ -277,7 +270,7 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return err
 	}
 	if tok != want {
-		return fmt.Errorf("%v where %v belongs", tok, want)
+		return fmt.Errorf("found %v, expected %v", tok, want)
 	}
 	return nil
 }
