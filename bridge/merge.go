@@ -186,8 +186,11 @@ func (a *adapter) mergeParam(t *topics, pp payload.Param, announceAll bool,
 		if prm.value.Equal(pp.Value) && prm.announced {
 			return msgs
 		}
+		previous := prm.value
 		prm.value = pp.Value
-		a.reclassify(prm)
+		if !ha.SameEntity(previous, pp.Value) {
+			a.reclassify(prm)
+		}
 	}
 	if announceAll {
 		return msgs

@@ -56,8 +56,17 @@ func Classify(name string, meta *payload.Meta, value payload.Value) Entity {
 	return e
 }
 
+// SameEntity reports whether Classify gives the same entity for both values of one
+// parameter, with the same metadata. Classify reads only the kind of a value and whether
+// a number is 0 or 1, so most new values need no new classification.
+func SameEntity(a, b payload.Value) bool {
+	return a.Kind == b.Kind && (a.Kind != payload.Number || isFlag(a.Num) == isFlag(b.Num))
+}
+
+func isFlag(n float64) bool { return n == 0 || n == 1 }
+
 func classifyBinary(k known, isKnown bool, class string, value payload.Value) (Entity, bool) {
-	flag := value.Kind == payload.Number && (value.Num == 0 || value.Num == 1)
+	flag := value.Kind == payload.Number && isFlag(value.Num)
 	metaBinary := binaryClasses[class] && sensorClasses[class].units == nil
 	switch {
 	case value.Kind == payload.Binary:

@@ -114,6 +114,36 @@ func TestClassifyAlwaysValid(t *testing.T) {
 	}
 }
 
+// The bridge classifies a parameter again only when SameEntity reports that a new value
+// may change its entity, so a wrong result would leave an entity with a stale component.
+func TestSameEntityMatchesClassify(t *testing.T) {
+	values := []payload.Value{num(0), num(1), num(42.5), num(-3), onOff(true), onOff(false),
+		{Kind: payload.Text, Text: "P"}, {Kind: payload.Text, Text: "1"}}
+	metas := []*payload.Meta{nil, meta("door", ""), meta("battery", "%"), meta("", "rpm"),
+		meta("bogus", "")}
+	names := []string{"SOC", "CHARGING", "0C-EngineRPM", "weird name"}
+	differ := 0
+	for _, name := range names {
+		for _, m := range metas {
+			for _, a := range values {
+				for _, b := range values {
+					first, second := Classify(name, m, a), Classify(name, m, b)
+					if SameEntity(a, b) && first != second {
+						t.Errorf("%s meta %v: SameEntity(%v, %v) but Classify gives %+v and %+v",
+							name, m, a, b, first, second)
+					}
+					if first != second {
+						differ++
+					}
+				}
+			}
+		}
+	}
+	if differ == 0 {
+		t.Fatal("no pair of values classified differently: the table does not exercise SameEntity")
+	}
+}
+
 func TestDiagnosticConfigsValid(t *testing.T) {
 	topics := Topics{Prefix: "homeassistant", Base: "wican-bridge"}
 	for _, msg := range topics.DiagnosticConfigs(Device{Node: "wican_abc", Name: "WiCAN abc"}, nil) {
