@@ -3,6 +3,7 @@ package bridge
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,40 @@ func TestValuesSurviveRestartsWithoutPosts(t *testing.T) {
 			t.Errorf("restart %d: HV_V = %v, want 702.4", i+1, v)
 		}
 	}
+}
+
+// A save reuses one webhook record for every adapter, so a value left over from one
+// adapter would show up under the next after a restart.
+func TestRestartKeepsEachAdaptersValues(t *testing.T) {
+	h := newHarness(t)
+	pro, _ := h.createWebhook("Pro")
+	obd, _ := h.createWebhook("OBD")
+	h.mustPost(pro, fixture(t, "pro-full.json"))
+	h.mustPost(obd, fixture(t, "obd-full.json"))
+	countAfter(t, h, proNode, "3723")
+	countAfter(t, h, "wican_0a1b2c3d4e5f", "183845")
+	before := valuesByDevice(h.devices())
+	if len(before["Pro"]) == 0 || len(before["OBD"]) == 0 {
+		t.Fatalf("values before the restart: %v", before)
+	}
+
+	h.restart()
+	after := valuesByDevice(h.devices())
+	if !reflect.DeepEqual(after, before) {
+		t.Errorf("values after the restart:\n%v\nwant\n%v", after, before)
+	}
+}
+
+func valuesByDevice(devices []DeviceInfo) map[string]map[string]any {
+	out := make(map[string]map[string]any)
+	for _, d := range devices {
+		values := make(map[string]any)
+		for name, v := range d.Values {
+			values[name] = v.Value
+		}
+		out[d.Name] = values
+	}
+	return out
 }
 
 func TestEntityDeletedInHAStaysDeleted(t *testing.T) {

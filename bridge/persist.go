@@ -28,28 +28,37 @@ func (b *Bridge) snapshots() (iter.Seq[*store.Webhook], []string) {
 	ignored := slices.Sorted(maps.Keys(b.ignored))
 	b.mu.RUnlock()
 	return func(yield func(*store.Webhook) bool) {
+		// SaveEach writes each webhook before it takes the next, so one webhook record and
+		// its collections serve every adapter.
+		var h store.Webhook
+		values := make(map[string]store.Value)
+		var removed []string
 		for _, a := range list {
-			if !yield(a.snapshot()) {
+			a.snapshot(&h, values, removed[:0])
+			removed = h.Removed
+			if !yield(&h) {
 				return
 			}
 		}
 	}, ignored
 }
 
-func (a *adapter) snapshot() *store.Webhook {
+// snapshot fills h with the adapter's webhook, last values and diagnostics. It clears
+// values and appends to removed, and h keeps both.
+func (a *adapter) snapshot(h *store.Webhook, values map[string]store.Value, removed []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h := *a.hook
+	*h = *a.hook
 	h.ECU, h.Battery12V, h.RemoteIP = a.ecu, a.battery, a.remoteIP
-	h.Values = make(map[string]store.Value, len(a.params))
+	clear(values)
 	for name, p := range a.params {
-		h.Values[name] = store.Value{Num: p.value.Num, Text: p.value.Text, Kind: p.value.Kind}
+		values[name] = store.Value{Num: p.value.Num, Text: p.value.Text, Kind: p.value.Kind}
 	}
-	h.Removed = h.Removed[:0:0]
+	h.Values = values
 	for key := range a.removed {
-		h.Removed = append(h.Removed, key)
+		removed = append(removed, key)
 	}
-	return &h
+	h.Removed = removed
 }
 
 // Save writes the state file now.

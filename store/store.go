@@ -282,6 +282,7 @@ func Save(dir string, st *State) error {
 
 // SaveEach is Save for webhooks that come one at a time, so that the caller can build
 // each one just before it is written. Only one webhook's encoding is in memory at a time.
+// SaveEach is done with a webhook before it takes the next, so the caller may reuse one.
 func SaveEach(dir string, webhooks iter.Seq[*Webhook], ignored []string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
@@ -334,8 +335,9 @@ func encode(f *os.File, webhooks iter.Seq[*Webhook], ignored []string) error {
 	w := bufio.NewWriterSize(f, 64<<10)
 	fmt.Fprintf(w, `{"version":%d,"webhooks":[`, version)
 	first := true
+	var enc webhookEncoder
 	for h := range webhooks {
-		data, err := json.Marshal(h)
+		data, err := enc.encode(h)
 		if err != nil {
 			return fmt.Errorf("encode webhook: %w", err)
 		}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"fmt"
+	"iter"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wican-bridge/wican-bridge/payload"
+)
+
+// webhookEncoder writes webhooks as json.Marshal does, byte for byte, but without
+// reflection and with one buffer for a whole save.
+type webhookEncoder struct {
+	buf  []byte
+	keys []string
+	err  error
+}
+
+// encode returns h in JSON. The result is valid until the next call.
+func (e *webhookEncoder) encode(h *Webhook) ([]byte, error) {
+	e.buf, e.err = e.buf[:0], nil
+	o := object{e: e}
+	o.begin()
+
+	o.string("id", h.ID, false)
+	o.string("name", h.Name, true)
+	o.time("created", h.Created)
+	o.string("device_id", h.DeviceID, true)
+	o.bool("bound", h.Bound)
+	o.string("hardware", h.Hardware, true)
+	o.string("firmware", h.Firmware, true)
+	o.string("host", h.Host, true)
+	o.bool("managed", h.Managed)
+	o.string("mdns_host", h.MDNSHost, true)
+	o.string("source", h.Source, true)
+	o.bool("approved", h.Approved)
+	o.int("takebacks", h.Takebacks)
+	o.int("interval", h.Interval)
+
+	if len(h.Meta) > 0 {
+		o.key("meta")
+		e.meta(h.Meta)
+	}
+	if len(h.Values) > 0 {
+		o.key("values")
+		e.values(h.Values)
+	}
+	if len(h.Removed) > 0 {
+		o.key("removed")
+		e.strings(h.Removed)
+	}
+
+	if !h.LastPost.IsZero() {
+		o.time("last_post", h.LastPost)
+	}
+	o.string("ecu", h.ECU, true)
+	if h.Battery12V != nil {
+		o.key("battery_12v")
+		e.float(*h.Battery12V)
+	}
+	o.string("remote_ip", h.RemoteIP, true)
+	o.end()
+
+	return e.buf, e.err
+}
+
+func (e *webhookEncoder) meta(m map[string]payload.Meta) {
+	e.buf = append(e.buf, '{')
+	for i, name := range e.sortedKeys(maps.Keys(m)) {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendString(e.buf, name)
+		e.buf = append(e.buf, ':')
+		o := object{e: e}
+		o.begin()
+		o.string("class", m[name].Class, false)
+		o.string("unit", m[name].Unit, false)
+		o.end()
+	}
+	e.buf = append(e.buf, '}')
+}
+
+func (e *webhookEncoder) values(m map[string]Value) {
+	e.buf = append(e.buf, '{')
+	for i, name := range e.sortedKeys(maps.Keys(m)) {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendString(e.buf, name)
+		e.buf = append(e.buf, ':')
+		v := m[name]
+		o := object{e: e}
+		o.begin()
+		if v.Num != 0 {
+			o.key("n")
+			e.float(v.Num)
+		}
+		o.string("t", v.Text, true)
+		o.int("k", int(v.Kind))
+		o.end()
+	}
+	e.buf = append(e.buf, '}')
+}
+
+func (e *webhookEncoder) strings(list []string) {
+	e.buf = append(e.buf, '[')
+	for i, s := range list {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = appendString(e.buf, s)
+	}
+	e.buf = append(e.buf, ']')
+}
+
+// sortedKeys returns the keys in the order json.Marshal writes them, in a slice that the
+// next call reuses.
+func (e *webhookEncoder) sortedKeys(keys iter.Seq[string]) []string {
+	e.keys = slices.AppendSeq(e.keys[:0], keys)
+	slices.Sort(e.keys)
+	return e.keys
+}
+
+// float writes f as json.Marshal writes a float64: the shortest decimal that reads back
+// as f, with an exponent only below 1e-6 and from 1e21 up.
+func (e *webhookEncoder) float(f float64) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		e.fail(fmt.Errorf("invalid number %v: JSON has no NaN or infinity", f))
+		return
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	e.buf = strconv.AppendFloat(e.buf, f, format, -1, 64)
+	if format == 'e' {
+		// json.Marshal writes "1e-7" where strconv writes "1e-07".
+		n := len(e.buf)
+		if n >= 4 && e.buf[n-4] == 'e' && e.buf[n-3] == '-' && e.buf[n-2] == '0' {
+			e.buf[n-2] = e.buf[n-1]
+			e.buf = e.buf[:n-1]
+		}
+	}
+}
+
+func (e *webhookEncoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+// object writes the members of one JSON object, with the commas between them.
+type object struct {
+	e    *webhookEncoder
+	more bool
+}
+
+func (o *object) begin() { o.e.buf = append(o.e.buf, '{') }
+func (o *object) end()   { o.e.buf = append(o.e.buf, '}') }
+
+// key writes a member's name and colon. Names are the package's own ASCII field names, so
+// they need no escaping.
+func (o *object) key(name string) {
+	if o.more {
+		o.e.buf = append(o.e.buf, ',')
+	}
+	o.more = true
+	o.e.buf = append(o.e.buf, '"')
+	o.e.buf = append(o.e.buf, name...)
+	o.e.buf = append(o.e.buf, '"', ':')
+}
+
+func (o *object) string(name, s string, omitEmpty bool) {
+	if omitEmpty && s == "" {
+		return
+	}
+	o.key(name)
+	o.e.buf = appendString(o.e.buf, s)
+}
+
+// bool writes a member tagged omitempty: only when b is true.
+func (o *object) bool(name string, b bool) {
+	if b {
+		o.key(name)
+		o.e.buf = append(o.e.buf, "true"...)
+	}
+}
+
+// int writes a member tagged omitempty: only when n is not 0.
+func (o *object) int(name string, n int) {
+	if n != 0 {
+		o.key(name)
+		o.e.buf = strconv.AppendInt(o.e.buf, int64(n), 10)
+	}
+}
+
+// time writes t in RFC 3339 with nanoseconds, as time.Time's MarshalJSON does, and fails
+// for the same times (years outside 0 to 9999).
+func (o *object) time(name string, t time.Time) {
+	o.key(name)
+	o.e.buf = append(o.e.buf, '"')
+	buf, err := t.AppendText(o.e.buf)
+	if err != nil {
+		o.e.fail(fmt.Errorf("invalid time %v: %w", t, err))
+		return
+	}
+	o.e.buf = append(buf, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as json.Marshal escapes it: quotes,
+// backslashes and control characters, also <, > and & (json.Marshal's HTML escaping),
+// U+2028 and U+2029, and every invalid UTF-8 byte as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
