@@ -44,11 +44,11 @@ func (e *webhookEncoder) encode(h *Webhook) ([]byte, error) {
 
 	if len(h.Meta) > 0 {
 		o.key("meta")
-		e.meta(h.Meta)
+		writeMap(e, h.Meta, e.meta)
 	}
 	if len(h.Values) > 0 {
 		o.key("values")
-		e.values(h.Values)
+		writeMap(e, h.Values, e.value)
 	}
 	if len(h.Removed) > 0 {
 		o.key("removed")
@@ -69,7 +69,8 @@ func (e *webhookEncoder) encode(h *Webhook) ([]byte, error) {
 	return e.buf, e.err
 }
 
-func (e *webhookEncoder) meta(m map[string]payload.Meta) {
+// writeMap writes m as a JSON object with its keys in order, and each value with member.
+func writeMap[V any](e *webhookEncoder, m map[string]V, member func(V)) {
 	e.buf = append(e.buf, '{')
 	for i, name := range e.sortedKeys(maps.Keys(m)) {
 		if i > 0 {
@@ -77,35 +78,29 @@ func (e *webhookEncoder) meta(m map[string]payload.Meta) {
 		}
 		e.buf = appendString(e.buf, name)
 		e.buf = append(e.buf, ':')
-		o := object{e: e}
-		o.begin()
-		o.string("class", m[name].Class, false)
-		o.string("unit", m[name].Unit, false)
-		o.end()
+		member(m[name])
 	}
 	e.buf = append(e.buf, '}')
 }
 
-func (e *webhookEncoder) values(m map[string]Value) {
-	e.buf = append(e.buf, '{')
-	for i, name := range e.sortedKeys(maps.Keys(m)) {
-		if i > 0 {
-			e.buf = append(e.buf, ',')
-		}
-		e.buf = appendString(e.buf, name)
-		e.buf = append(e.buf, ':')
-		v := m[name]
-		o := object{e: e}
-		o.begin()
-		if v.Num != 0 {
-			o.key("n")
-			e.float(v.Num)
-		}
-		o.string("t", v.Text, true)
-		o.int("k", int(v.Kind))
-		o.end()
+func (e *webhookEncoder) meta(m payload.Meta) {
+	o := object{e: e}
+	o.begin()
+	o.string("class", m.Class, false)
+	o.string("unit", m.Unit, false)
+	o.end()
+}
+
+func (e *webhookEncoder) value(v Value) {
+	o := object{e: e}
+	o.begin()
+	if v.Num != 0 {
+		o.key("n")
+		e.float(v.Num)
 	}
-	e.buf = append(e.buf, '}')
+	o.string("t", v.Text, true)
+	o.int("k", int(v.Kind))
+	o.end()
 }
 
 func (e *webhookEncoder) strings(list []string) {
