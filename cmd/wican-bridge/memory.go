@@ -16,9 +16,8 @@ const (
 	// collections, where Go's default of 100 lets it double.
 	largeHeapGCPercent = 50
 	defaultGCPercent   = 100
-	// memoryCheckPeriod is short because a fleet's state file loads in about a second.
-	// With one check a second, the heap grew to twice its live part before GOGC fell, and
-	// a restart with 10,000 adapters peaked at 154 MiB RSS instead of 132 MiB.
+	// memoryCheckPeriod is short because a fleet's state file loads within a second. With
+	// one check a second, a restart with 10,000 adapters peaked at 154 MiB RSS, not 130 MiB.
 	memoryCheckPeriod = 100 * time.Millisecond
 )
 
