@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/wican-bridge/wican-bridge/ha"
 	"github.com/wican-bridge/wican-bridge/mqtttest"
+	"github.com/wican-bridge/wican-bridge/store"
 )
 
 // countAfter counts messages under the bridge's state topics that arrive until the
@@ -233,6 +235,40 @@ func TestRestartKeepsEachAdaptersValues(t *testing.T) {
 	after := valuesByDevice(h.devices())
 	if !reflect.DeepEqual(after, before) {
 		t.Errorf("values after the restart:\n%v\nwant\n%v", after, before)
+	}
+}
+
+// Each adapter's deleted entities must be saved under that adapter alone, because a save
+// reuses one list for them.
+func TestSaveKeepsEachAdaptersDeletedEntities(t *testing.T) {
+	h := newHarness(t)
+	pro, _ := h.createWebhook("Pro")
+	obd, _ := h.createWebhook("OBD")
+	h.mustPost(pro, fixture(t, "pro-full.json"))
+	h.mustPost(obd, fixture(t, "obd-full.json"))
+	countAfter(t, h, proNode, "3723")
+	countAfter(t, h, "wican_0a1b2c3d4e5f", "183845")
+
+	deleted := map[string]string{"Pro": ha.ParamKey("SOC"), "OBD": ha.ParamKey("2F-FuelTankLevel")}
+	h.sub.Publish(t, testTopics.Config(ha.Sensor, proNode, deleted["Pro"]), "", true)
+	h.sub.Publish(t, testTopics.Config(ha.Sensor, "wican_0a1b2c3d4e5f", deleted["OBD"]), "", true)
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(h.logs.String(), "entity deleted in Home Assistant") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the bridge did not notice both deletions")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	h.restart()
+	st, err := store.Load(h.dataDir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range st.Webhooks {
+		if want := []string{deleted[w.Name]}; !reflect.DeepEqual(w.Removed, want) {
+			t.Errorf("%s saved deleted entities %v, want %v", w.Name, w.Removed, want)
+		}
 	}
 }
 

@@ -58,6 +58,11 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 			newer.params[name] = prm
 		}
 	}
+	// Each parameter was classified with one of the two tables, so classify every one with
+	// the merged table now. A later value rarely classifies it again (see ha.SameEntity).
+	for _, prm := range newer.params {
+		newer.reclassify(prm)
+	}
 	b.send(newer.republishLocked(b.topics, nil)...)
 	newer.mu.Unlock()
 

@@ -323,6 +323,30 @@ func TestWebhookIDNotPublishedOrLogged(t *testing.T) {
 	}
 }
 
+// The newer webhook's adapter learns the metadata of the older one when it takes over,
+// and its entities must get the class and unit at once, not only after a restart.
+func TestTakeOverAppliesLearnedMetadata(t *testing.T) {
+	h := newHarness(t)
+	older, _ := h.createWebhook("Old")
+	newer, _ := h.createWebhook("New")
+	h.mustPost(older, []byte(`{"config":{"FOO":{"class":"temperature","unit":"°C"}},`+
+		`"status":{"device_id":"aabbccddeeff"},"autopid_data":{"FOO":20}}`))
+	h.mustPost(newer, []byte(`{"status":{"device_id":"aabbccddeeff"},"autopid_data":{"FOO":21}}`))
+	h.mustPost(newer, []byte(`{"autopid_data":{"FOO":22}}`))
+
+	devices := h.devices()
+	if len(devices) != 1 {
+		t.Fatalf("%d devices for one adapter on two webhooks, want 1", len(devices))
+	}
+	foo := devices[0].Values["FOO"]
+	if foo.Unit != "°C" {
+		t.Errorf("FOO unit = %q, want °C from the older webhook's metadata", foo.Unit)
+	}
+	if foo.DeviceClass != "temperature" {
+		t.Errorf("FOO device class = %q, want temperature", foo.DeviceClass)
+	}
+}
+
 func TestSecondWebhookTakesOverAdapter(t *testing.T) {
 	h := newHarness(t)
 	first, _ := h.createWebhook("Golf")

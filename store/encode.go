@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -23,6 +24,9 @@ type webhookEncoder struct {
 
 // encode returns h in JSON. The result is valid until the next call.
 func (e *webhookEncoder) encode(h *Webhook) ([]byte, error) {
+	if h == nil {
+		return nil, errors.New("invalid webhook: nil")
+	}
 	e.buf, e.err = e.buf[:0], nil
 	o := object{e: e}
 	o.begin()

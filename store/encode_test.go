@@ -74,36 +74,61 @@ func TestEncodeRejectsWhatMarshalRejects(t *testing.T) {
 	}
 }
 
-// filledWebhook sets every field of a Webhook to a value that json.Marshal writes, so that
-// a field added to Webhook but not to the encoder fails TestEncodeMatchesMarshal.
+// filledWebhook sets every field of a Webhook, and of the structs in its maps, to a value
+// that json.Marshal writes. A field added to any of them but not to the encoder then
+// fails TestEncodeMatchesMarshal.
 func filledWebhook(t *testing.T) *Webhook {
 	h := &Webhook{}
-	v := reflect.ValueOf(h).Elem()
-	for i := range v.NumField() {
-		field := v.Field(i)
-		switch value := field.Addr().Interface().(type) {
-		case *string:
-			*value = v.Type().Field(i).Name
-		case *bool:
-			*value = true
-		case *int:
-			*value = i + 1
-		case *time.Time:
-			*value = time.Date(2026, 2, 3, 4, 5, 6, 7, time.UTC)
-		case **float64:
-			*value = new(13.1)
-		case *map[string]payload.Meta:
-			*value = map[string]payload.Meta{"SOC": {Class: "battery", Unit: "%"}, "A": {}}
-		case *map[string]Value:
-			*value = map[string]Value{"SOC": {Num: 80, Kind: payload.Number}}
-		case *[]string:
-			*value = []string{"a", "b"}
-		default:
-			t.Fatalf("field %s has type %s, which this test and webhookEncoder do not know",
-				v.Type().Field(i).Name, field.Type())
-		}
-	}
+	fill(t, reflect.ValueOf(h).Elem(), "Webhook")
 	return h
+}
+
+// fill sets v to a value that is not empty, derived from path so that fields differ.
+func fill(t *testing.T, v reflect.Value, path string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(path)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(len(path)))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(uint64(len(path)))
+	case reflect.Float64:
+		v.SetFloat(float64(len(path)) + 0.25)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(t, p.Elem(), path+"*")
+		v.Set(p)
+	case reflect.Slice:
+		list := reflect.MakeSlice(v.Type(), 2, 2)
+		fill(t, list.Index(0), path+"[0]")
+		fill(t, list.Index(1), path+"[1]")
+		v.Set(list)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		for _, name := range []string{"b", "a"} {
+			key := reflect.New(v.Type().Key()).Elem()
+			fill(t, key, path+"."+name)
+			value := reflect.New(v.Type().Elem()).Elem()
+			fill(t, value, path+"["+name+"]")
+			m.SetMapIndex(key, value)
+		}
+		v.Set(m)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2026, 2, 3, 4, 5, 6, len(path), time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if field := v.Type().Field(i); field.IsExported() {
+				fill(t, v.Field(i), path+"."+field.Name)
+			}
+		}
+	default:
+		t.Fatalf("%s has kind %s, which this test and webhookEncoder do not know", path, v.Kind())
+	}
 }
 
 func FuzzEncode(f *testing.F) {
