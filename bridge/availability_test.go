@@ -220,12 +220,7 @@ func TestValuesSurviveRestartsWithoutPosts(t *testing.T) {
 // adapter would show up under the next after a restart.
 func TestRestartKeepsEachAdaptersValues(t *testing.T) {
 	h := newHarness(t)
-	pro, _ := h.createWebhook("Pro")
-	obd, _ := h.createWebhook("OBD")
-	h.mustPost(pro, fixture(t, "pro-full.json"))
-	h.mustPost(obd, fixture(t, "obd-full.json"))
-	countAfter(t, h, proNode, "3723")
-	countAfter(t, h, "wican_0a1b2c3d4e5f", "183845")
+	bindProAndOBD(t, h)
 	before := valuesByDevice(h.devices())
 	if len(before["Pro"]) == 0 || len(before["OBD"]) == 0 {
 		t.Fatalf("values before the restart: %v", before)
@@ -242,16 +237,11 @@ func TestRestartKeepsEachAdaptersValues(t *testing.T) {
 // reuses one list for them.
 func TestSaveKeepsEachAdaptersDeletedEntities(t *testing.T) {
 	h := newHarness(t)
-	pro, _ := h.createWebhook("Pro")
-	obd, _ := h.createWebhook("OBD")
-	h.mustPost(pro, fixture(t, "pro-full.json"))
-	h.mustPost(obd, fixture(t, "obd-full.json"))
-	countAfter(t, h, proNode, "3723")
-	countAfter(t, h, "wican_0a1b2c3d4e5f", "183845")
+	bindProAndOBD(t, h)
 
 	deleted := map[string]string{"Pro": ha.ParamKey("SOC"), "OBD": ha.ParamKey("2F-FuelTankLevel")}
 	h.sub.Publish(t, testTopics.Config(ha.Sensor, proNode, deleted["Pro"]), "", true)
-	h.sub.Publish(t, testTopics.Config(ha.Sensor, "wican_0a1b2c3d4e5f", deleted["OBD"]), "", true)
+	h.sub.Publish(t, testTopics.Config(ha.Sensor, obdNode, deleted["OBD"]), "", true)
 	deadline := time.Now().Add(5 * time.Second)
 	for strings.Count(h.logs.String(), "entity deleted in Home Assistant") < 2 {
 		if time.Now().After(deadline) {
@@ -270,6 +260,20 @@ func TestSaveKeepsEachAdaptersDeletedEntities(t *testing.T) {
 			t.Errorf("%s saved deleted entities %v, want %v", w.Name, w.Removed, want)
 		}
 	}
+}
+
+const obdNode = "wican_0a1b2c3d4e5f"
+
+// bindProAndOBD posts a Pro adapter's first post to a webhook named "Pro" and an OBD
+// adapter's to one named "OBD", and waits for both announcements.
+func bindProAndOBD(t *testing.T, h *harness) {
+	t.Helper()
+	pro, _ := h.createWebhook("Pro")
+	obd, _ := h.createWebhook("OBD")
+	h.mustPost(pro, fixture(t, "pro-full.json"))
+	h.mustPost(obd, fixture(t, "obd-full.json"))
+	countAfter(t, h, proNode, "3723")
+	countAfter(t, h, obdNode, "183845")
 }
 
 func valuesByDevice(devices []DeviceInfo) map[string]map[string]any {
