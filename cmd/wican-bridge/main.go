@@ -32,7 +32,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
-		go limitMemory(ctx)
+		limitMemory(ctx)
 	}
 	if err := bridge.Run(ctx, cfg, log); err != nil {
 		log.Error("wican-bridge stopped with an error", "err", err)
