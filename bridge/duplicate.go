@@ -59,7 +59,7 @@ func (b *Bridge) retireDuplicate(newer *adapter) {
 		}
 	}
 	// Each parameter was classified with one of the two tables, so classify every one with
-	// the merged table now. A later value rarely classifies it again (see ha.SameEntity).
+	// the merged table, because a later value does so only when ha.SameEntity is false.
 	for _, prm := range newer.params {
 		newer.reclassify(prm)
 	}

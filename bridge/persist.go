@@ -44,7 +44,7 @@ func (b *Bridge) snapshots() (iter.Seq[*store.Webhook], []string) {
 }
 
 // snapshot fills h with the adapter's webhook, last values and diagnostics. It clears
-// values and appends to removed, and h keeps both.
+// values and appends to removed, and h refers to both afterwards.
 func (a *adapter) snapshot(h *store.Webhook, values map[string]store.Value, removed []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

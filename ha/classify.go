@@ -56,9 +56,9 @@ func Classify(name string, meta *payload.Meta, value payload.Value) Entity {
 	return e
 }
 
-// SameEntity reports whether Classify gives the same entity for both values of one
-// parameter, with the same metadata. Classify reads only the kind of a value and whether
-// a number is 0 or 1, so most new values need no new classification.
+// SameEntity reports whether Classify gives the same entity for both values with the same
+// name and metadata. It compares the two things Classify reads of a value: its kind, and
+// whether a number is 0 or 1.
 func SameEntity(a, b payload.Value) bool {
 	return a.Kind == b.Kind && (a.Kind != payload.Number || isFlag(a.Num) == isFlag(b.Num))
 }

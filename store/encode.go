@@ -25,7 +25,7 @@ type webhookEncoder struct {
 // encode returns h in JSON. The result is valid until the next call.
 func (e *webhookEncoder) encode(h *Webhook) ([]byte, error) {
 	if h == nil {
-		return nil, errors.New("invalid webhook: nil")
+		return nil, errors.New("invalid webhook: nil pointer")
 	}
 	e.buf, e.err = e.buf[:0], nil
 	o := object{e: e}
@@ -126,18 +126,18 @@ func (e *webhookEncoder) sortedKeys(keys iter.Seq[string]) []string {
 	return e.keys
 }
 
-// float writes f as json.Marshal writes a float64: the shortest decimal that reads back
-// as f, with an exponent only below 1e-6 and from 1e21 up.
-func (e *webhookEncoder) float(f float64) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		e.fail(fmt.Errorf("invalid number %v: JSON has no NaN or infinity", f))
+// float writes number as json.Marshal writes a float64: the shortest decimal that reads
+// back as the same number, with an exponent only below 1e-6 and from 1e21 up.
+func (e *webhookEncoder) float(number float64) {
+	if math.IsNaN(number) || math.IsInf(number, 0) {
+		e.fail(fmt.Errorf("invalid number %v: JSON has no NaN or infinity", number))
 		return
 	}
 	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+	if abs := math.Abs(number); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	e.buf = strconv.AppendFloat(e.buf, f, format, -1, 64)
+	e.buf = strconv.AppendFloat(e.buf, number, format, -1, 64)
 	if format == 'e' {
 		// json.Marshal writes "1e-7" where strconv writes "1e-07".
 		n := len(e.buf)
@@ -175,38 +175,38 @@ func (o *object) key(name string) {
 	o.e.buf = append(o.e.buf, '"', ':')
 }
 
-func (o *object) string(name, s string, omitEmpty bool) {
-	if omitEmpty && s == "" {
+func (o *object) string(name, value string, omitEmpty bool) {
+	if omitEmpty && value == "" {
 		return
 	}
 	o.key(name)
-	o.e.buf = appendString(o.e.buf, s)
+	o.e.buf = appendString(o.e.buf, value)
 }
 
-// bool writes a member tagged omitempty: only when b is true.
-func (o *object) bool(name string, b bool) {
-	if b {
+// bool writes a member tagged omitempty, so it writes only a true value.
+func (o *object) bool(name string, value bool) {
+	if value {
 		o.key(name)
 		o.e.buf = append(o.e.buf, "true"...)
 	}
 }
 
-// int writes a member tagged omitempty: only when n is not 0.
-func (o *object) int(name string, n int) {
-	if n != 0 {
+// int writes a member tagged omitempty, so it writes only a value other than 0.
+func (o *object) int(name string, value int) {
+	if value != 0 {
 		o.key(name)
-		o.e.buf = strconv.AppendInt(o.e.buf, int64(n), 10)
+		o.e.buf = strconv.AppendInt(o.e.buf, int64(value), 10)
 	}
 }
 
-// time writes t in RFC 3339 with nanoseconds, as time.Time's MarshalJSON does, and fails
-// for the same times (years outside 0 to 9999).
-func (o *object) time(name string, t time.Time) {
+// time writes value in RFC 3339 with nanoseconds, as time.Time's MarshalJSON does, and
+// fails for the same times (years outside 0 to 9999).
+func (o *object) time(name string, value time.Time) {
 	o.key(name)
 	o.e.buf = append(o.e.buf, '"')
-	buf, err := t.AppendText(o.e.buf)
+	buf, err := value.AppendText(o.e.buf)
 	if err != nil {
-		o.e.fail(fmt.Errorf("invalid time %v: %w", t, err))
+		o.e.fail(fmt.Errorf("invalid time %v: %w", value, err))
 		return
 	}
 	o.e.buf = append(buf, '"')
@@ -214,48 +214,47 @@ func (o *object) time(name string, t time.Time) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string, escaped as json.Marshal escapes it: quotes,
-// backslashes and control characters, also <, > and & (json.Marshal's HTML escaping),
-// U+2028 and U+2029, and every invalid UTF-8 byte as U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
+// appendString appends text as a JSON string, escaped as json.Marshal escapes it, with
+// <, > and &, U+2028 and U+2029, and each invalid UTF-8 byte as U+FFFD among the escapes.
+func appendString(dst []byte, text string) []byte {
+	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
+	for i := 0; i < len(text); {
+		c := text[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
 				i++
 				continue
 			}
-			b = append(b, s[start:i]...)
+			dst = append(dst, text[start:i]...)
 			switch c {
 			case '"', '\\':
-				b = append(b, '\\', c)
+				dst = append(dst, '\\', c)
 			case '\b':
-				b = append(b, '\\', 'b')
+				dst = append(dst, '\\', 'b')
 			case '\f':
-				b = append(b, '\\', 'f')
+				dst = append(dst, '\\', 'f')
 			case '\n':
-				b = append(b, '\\', 'n')
+				dst = append(dst, '\\', 'n')
 			case '\r':
-				b = append(b, '\\', 'r')
+				dst = append(dst, '\\', 'r')
 			case '\t':
-				b = append(b, '\\', 't')
+				dst = append(dst, '\\', 't')
 			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
+			dst = append(dst, text[start:i]...)
+			dst = append(dst, `\ufffd`...)
 		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			dst = append(dst, text[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
 		default:
 			i += size
 			continue
@@ -263,6 +262,6 @@ func appendString(b []byte, s string) []byte {
 		i += size
 		start = i
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	dst = append(dst, text[start:]...)
+	return append(dst, '"')
 }

@@ -67,16 +67,15 @@ func TestEncodeRejectsWhatMarshalRejects(t *testing.T) {
 	for name, h := range cases {
 		t.Run(name, func(t *testing.T) {
 			if _, err := json.Marshal(h); err == nil {
-				t.Fatal("json.Marshal accepts the case, so it checks nothing")
+				t.Fatal("json.Marshal accepts this webhook, so the case tests nothing")
 			}
 			checkEncoding(t, h)
 		})
 	}
 }
 
-// filledWebhook sets every field of a Webhook, and of the structs in its maps, to a value
-// that json.Marshal writes. A field added to any of them but not to the encoder then
-// fails TestEncodeMatchesMarshal.
+// filledWebhook sets every field of a Webhook and of the structs in its maps, so that a
+// field the encoder does not know fails TestEncodeMatchesMarshal.
 func filledWebhook(t *testing.T) *Webhook {
 	h := &Webhook{}
 	fill(t, reflect.ValueOf(h).Elem(), "Webhook")
